@@ -1,0 +1,1 @@
+//! Repayment schedules generated from loan terms.
