@@ -1,3 +1,5 @@
+//! The `kiva-drafts` binary: everything happens in the library.
+
 fn main() {
-    println!("Hello, world!");
+    std::process::exit(kiva_drafts::run(std::env::args_os()));
 }

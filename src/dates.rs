@@ -1,0 +1,368 @@
+//! Calendar dates in the formats exports use, declared per column.
+//!
+//! `15/01/2026` is January 15th in Lima and nonsense in Chicago; `03/04/2026` is
+//! ambiguous everywhere. A date in text is read with the format the template declares
+//! for its column (`dd/mm/yyyy`, `mm/dd/yyyy`, `d.m.yy`, `dd-mmm-yyyy`, ...); without one,
+//! only ISO `yyyy-mm-dd` is accepted and the error says which format the value fits.
+//! Month names are understood in English, Spanish, French and Portuguese.
+
+use chrono::{Datelike, NaiveDate};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    Day,
+    Month,
+    MonthName,
+    Year4,
+    Year2,
+    Literal(char),
+}
+
+/// A declared date format such as `dd/mm/yyyy`, or Excel serial day numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateFormat {
+    pattern: String,
+    tokens: Vec<Token>,
+    serial: bool,
+}
+
+const MONTHS: [&[&str]; 12] = [
+    &[
+        "jan", "ene", "janv", "janeiro", "enero", "january", "janvier",
+    ],
+    &[
+        "feb",
+        "fev",
+        "fév",
+        "févr",
+        "fevr",
+        "february",
+        "febrero",
+        "février",
+        "fevereiro",
+    ],
+    &["mar", "mars", "march", "marzo", "março", "marco"],
+    &["apr", "abr", "avr", "april", "abril", "avril"],
+    &["may", "mai", "mayo", "maio"],
+    &["jun", "juin", "june", "junio", "junho"],
+    &["jul", "juil", "july", "julio", "juillet", "julho"],
+    &["aug", "ago", "août", "aout", "august", "agosto"],
+    &[
+        "sep",
+        "sept",
+        "set",
+        "september",
+        "septiembre",
+        "setiembre",
+        "septembre",
+        "setembro",
+    ],
+    &["oct", "out", "october", "octubre", "octobre", "outubro"],
+    &["nov", "november", "noviembre", "novembre", "novembro"],
+    &[
+        "dec",
+        "dic",
+        "déc",
+        "dez",
+        "december",
+        "diciembre",
+        "décembre",
+        "dezembro",
+    ],
+];
+
+impl DateFormat {
+    /// The ISO format accepted when none is declared.
+    pub fn iso() -> DateFormat {
+        DateFormat::parse("yyyy-mm-dd").unwrap_or_else(|_| unreachable!())
+    }
+
+    /// Reads a pattern: `dd`/`d` day, `mm`/`m` month, `mmm`/`mmmm` month name, `yyyy`,
+    /// `yy`, other characters literal; or `excel-serial` for day numbers.
+    pub fn parse(pattern: &str) -> Result<DateFormat, String> {
+        let pattern_lc = pattern.trim().to_lowercase();
+        if pattern_lc == "excel-serial" {
+            return Ok(DateFormat {
+                pattern: pattern_lc,
+                tokens: Vec::new(),
+                serial: true,
+            });
+        }
+        let chars: Vec<char> = pattern_lc.chars().collect();
+        let mut tokens = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let run = chars[i..].iter().take_while(|&&x| x == c).count();
+            let token = match (c, run) {
+                ('d', 1 | 2) => Token::Day,
+                ('m', 1 | 2) => Token::Month,
+                ('m', 3 | 4) => Token::MonthName,
+                ('y', 4) => Token::Year4,
+                ('y', 2) => Token::Year2,
+                ('d' | 'm' | 'y', _) => {
+                    return Err(format!(
+                        "date format '{pattern}': '{}' is not understood (use dd, mm, mmm, yyyy or yy)",
+                        c.to_string().repeat(run)
+                    ));
+                }
+                (c, _) if c.is_alphanumeric() => {
+                    return Err(format!(
+                        "date format '{pattern}': unexpected '{c}' (use dd, mm, mmm, yyyy or yy and separators)"
+                    ));
+                }
+                _ => {
+                    tokens.extend(std::iter::repeat_n(Token::Literal(c), run));
+                    i += run;
+                    continue;
+                }
+            };
+            tokens.push(token);
+            i += run;
+        }
+        let has = |t: &Token| tokens.contains(t);
+        if !(has(&Token::Day)
+            && (has(&Token::Month) || has(&Token::MonthName))
+            && (has(&Token::Year4) || has(&Token::Year2)))
+        {
+            return Err(format!(
+                "date format '{pattern}' needs a day, a month and a year"
+            ));
+        }
+        Ok(DateFormat {
+            pattern: pattern.trim().to_string(),
+            tokens,
+            serial: false,
+        })
+    }
+
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    pub fn is_serial(&self) -> bool {
+        self.serial
+    }
+
+    /// An Excel serial day number (1900 date system) as a date.
+    pub fn from_serial(serial: f64) -> Option<NaiveDate> {
+        if !(1.0..2_958_466.0).contains(&serial) {
+            return None;
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let days = serial.floor() as i64;
+        // Excel counts the non-existent 1900-02-29: day 60 and later are shifted.
+        let base = NaiveDate::from_ymd_opt(1899, 12, if days >= 60 { 30 } else { 31 })?;
+        base.checked_add_signed(chrono::TimeDelta::days(days))
+    }
+
+    /// Parses text in this format. A trailing time of day (`15/01/2026 00:00:00`) is
+    /// ignored.
+    pub fn parse_date(&self, raw: &str) -> Result<NaiveDate, String> {
+        let text = strip_time(raw.trim());
+        if self.serial {
+            return text
+                .parse::<f64>()
+                .ok()
+                .and_then(DateFormat::from_serial)
+                .ok_or_else(|| "not an Excel serial date".to_string());
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let (mut day, mut month, mut year) = (None, None, None);
+        let mut i = 0;
+        for token in &self.tokens {
+            match token {
+                Token::Literal(c) => {
+                    if chars.get(i) != Some(c) {
+                        return Err(self.expected());
+                    }
+                    i += 1;
+                }
+                Token::Day | Token::Month | Token::Year2 | Token::Year4 => {
+                    let max = if *token == Token::Year4 { 4 } else { 2 };
+                    let len = chars[i..]
+                        .iter()
+                        .take(max)
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
+                    if len == 0 || (*token == Token::Year4 && len != 4) {
+                        return Err(self.expected());
+                    }
+                    let n: u32 = chars[i..i + len]
+                        .iter()
+                        .collect::<String>()
+                        .parse()
+                        .map_err(|_| self.expected())?;
+                    i += len;
+                    match token {
+                        Token::Day => day = Some(n),
+                        Token::Month => month = Some(n),
+                        Token::Year2 => year = Some(2000 + n),
+                        _ => year = Some(n),
+                    }
+                }
+                Token::MonthName => {
+                    let len = chars[i..]
+                        .iter()
+                        .take_while(|c| c.is_alphabetic() || **c == '.')
+                        .count();
+                    let name: String = chars[i..i + len]
+                        .iter()
+                        .collect::<String>()
+                        .trim_end_matches('.')
+                        .to_lowercase();
+                    i += len;
+                    let found = MONTHS
+                        .iter()
+                        .position(|names| names.contains(&name.as_str()));
+                    month =
+                        Some(u32::try_from(found.ok_or_else(|| self.expected())? + 1).unwrap_or(0));
+                }
+            }
+        }
+        if i != chars.len() {
+            return Err(self.expected());
+        }
+        let (Some(d), Some(m), Some(y)) = (day, month, year) else {
+            return Err(self.expected());
+        };
+        #[allow(clippy::cast_possible_wrap)]
+        NaiveDate::from_ymd_opt(y as i32, m, d)
+            .ok_or_else(|| format!("is not a date (expected {}; no such day)", self.pattern))
+    }
+
+    fn expected(&self) -> String {
+        format!("is not a date (expected {})", self.pattern)
+    }
+}
+
+fn strip_time(text: &str) -> &str {
+    for sep in [' ', 'T'] {
+        if let Some((date, time)) = text.split_once(sep) {
+            let t = time.trim();
+            if t.len() >= 4
+                && t.contains(':')
+                && t.chars()
+                    .all(|c| c.is_ascii_digit() || ":.+-Z ".contains(c) || c.is_alphabetic())
+            {
+                return date.trim_end();
+            }
+        }
+    }
+    text
+}
+
+/// A date in text with no declared format: ISO only, and an error that says which
+/// format the value fits when it is not ISO.
+pub fn parse_undeclared(raw: &str) -> Result<NaiveDate, String> {
+    let iso = DateFormat::iso();
+    if let Ok(date) = iso.parse_date(raw) {
+        return Ok(date);
+    }
+    let text = strip_time(raw.trim());
+    let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
+    let numbers: Vec<Option<u32>> = parts.iter().map(|p| p.parse().ok()).collect();
+    if let [Some(a), Some(b), Some(_)] = numbers[..] {
+        let sep = text
+            .chars()
+            .find(|c| ['/', '-', '.'].contains(c))
+            .unwrap_or('/');
+        let (dmy, mdy) = (format!("dd{sep}mm{sep}yyyy"), format!("mm{sep}dd{sep}yyyy"));
+        let hint = if a > 12 && b <= 12 {
+            format!("it looks like {dmy}: declare format = \"{dmy}\" for this column")
+        } else if b > 12 && a <= 12 {
+            format!("it looks like {mdy}: declare format = \"{mdy}\" for this column")
+        } else {
+            format!(
+                "day and month are ambiguous: declare format = \"{dmy}\" or \"{mdy}\" for this column"
+            )
+        };
+        return Err(format!("is not an ISO date (yyyy-mm-dd); {hint}"));
+    }
+    Err("is not a date (expected yyyy-mm-dd, or declare the column's format)".to_string())
+}
+
+/// A date as the API wants it.
+pub fn iso(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn declared_formats() {
+        let dmy = DateFormat::parse("dd/mm/yyyy").unwrap();
+        assert_eq!(dmy.parse_date("15/01/2026").unwrap(), ymd(2026, 1, 15));
+        assert_eq!(dmy.parse_date("5/1/2026").unwrap(), ymd(2026, 1, 5));
+        assert_eq!(
+            dmy.parse_date("15/01/2026 00:00:00").unwrap(),
+            ymd(2026, 1, 15)
+        );
+        assert_eq!(
+            dmy.parse_date("31/02/2026").unwrap_err(),
+            "is not a date (expected dd/mm/yyyy; no such day)"
+        );
+        assert_eq!(
+            dmy.parse_date("2026-01-15").unwrap_err(),
+            "is not a date (expected dd/mm/yyyy)"
+        );
+        let mdy = DateFormat::parse("mm/dd/yyyy").unwrap();
+        assert_eq!(mdy.parse_date("01/15/2026").unwrap(), ymd(2026, 1, 15));
+        let named = DateFormat::parse("dd-mmm-yyyy").unwrap();
+        assert_eq!(named.parse_date("05-Ene-2026").unwrap(), ymd(2026, 1, 5));
+        assert_eq!(named.parse_date("05-févr.-2026").unwrap(), ymd(2026, 2, 5));
+        assert_eq!(named.parse_date("05-Sep-2026").unwrap(), ymd(2026, 9, 5));
+        let short = DateFormat::parse("d.m.yy").unwrap();
+        assert_eq!(short.parse_date("5.1.26").unwrap(), ymd(2026, 1, 5));
+    }
+
+    #[test]
+    fn bad_formats_are_refused() {
+        assert!(
+            DateFormat::parse("dd/mm")
+                .unwrap_err()
+                .contains("needs a day, a month and a year")
+        );
+        assert!(DateFormat::parse("ddd/mm/yyyy").is_err());
+        assert!(DateFormat::parse("dd/mm/yyyy hh").is_err());
+    }
+
+    #[test]
+    fn undeclared_dates_are_iso_or_explained() {
+        assert_eq!(parse_undeclared("2026-03-04").unwrap(), ymd(2026, 3, 4));
+        assert!(
+            parse_undeclared("15/01/2026")
+                .unwrap_err()
+                .contains("it looks like dd/mm/yyyy")
+        );
+        assert!(
+            parse_undeclared("01/15/2026")
+                .unwrap_err()
+                .contains("it looks like mm/dd/yyyy")
+        );
+        assert!(
+            parse_undeclared("03/04/2026")
+                .unwrap_err()
+                .contains("ambiguous")
+        );
+    }
+
+    #[test]
+    fn excel_serials() {
+        assert_eq!(DateFormat::from_serial(46_037.0), Some(ymd(2026, 1, 15)));
+        assert_eq!(DateFormat::from_serial(61.0), Some(ymd(1900, 3, 1)));
+        assert_eq!(
+            DateFormat::parse("excel-serial")
+                .unwrap()
+                .parse_date("46037")
+                .unwrap(),
+            ymd(2026, 1, 15)
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! The `loan_draft` body of Kiva's Partner API (`POST /v3/partner/{id}/loan_draft`).
+//!
+//! This is the one place where the API's field names live: the serde model below and
+//! the registry of fields a template may fill ([`LOAN_FIELDS`], [`BORROWER_FIELDS`],
+//! [`SCHEDULE_FIELDS`]) with the kind of value each holds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+
+/// A loan draft as the API accepts it. Absent fields are left out, not sent as null.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct LoanDraft {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme_type_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description_language_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disburse_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loanuse: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_waiver_signed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_encoded: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_loan_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_pictured: Option<Vec<bool>>,
+    #[serde(default)]
+    pub entreps: Vec<Entrep>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<ScheduleItem>,
+}
+
+/// One borrower of a loan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Entrep {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loan_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
+}
+
+/// One installment of the repayment schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleItem {
+    pub date: String,
+    pub principal: Money,
+    pub interest: Money,
+}
+
+/// The kind of value a draft field holds, which decides how a cell is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text, trimmed.
+    Text,
+    /// An identifier from the MIS: text; a number cell must be whole and prints without
+    /// `.0` or exponent.
+    Id,
+    /// A Kiva reference id (activity, theme, language): a whole number.
+    Integer,
+    /// Yes/no in English, Spanish, French or Portuguese, `1`/`0`, `x`, or a boolean cell.
+    Bool,
+    /// An amount in the loan's currency.
+    Money,
+    /// A calendar date.
+    Date,
+    /// `female`, `male` or `unknown` after the template's value map.
+    Gender,
+    /// An ISO 4217 currency code.
+    Currency,
+    /// A full name to be split into first and last name.
+    FullName,
+}
+
+/// Loan-level fields a template may fill.
+pub const LOAN_FIELDS: &[(&str, Kind)] = &[
+    ("activity_id", Kind::Integer),
+    ("theme_type_id", Kind::Integer),
+    ("description_language_id", Kind::Integer),
+    ("location", Kind::Text),
+    ("currency", Kind::Currency),
+    ("disburse_time", Kind::Date),
+    ("description", Kind::Text),
+    ("loanuse", Kind::Text),
+    ("client_waiver_signed", Kind::Bool),
+    ("image_encoded", Kind::Text),
+    ("image_url", Kind::Text),
+    ("group_name", Kind::Text),
+    ("internal_client_id", Kind::Id),
+    ("internal_loan_id", Kind::Id),
+];
+
+/// Borrower-level fields (`name` is split into `first_name` and `last_name`;
+/// `not_pictured` goes to the loan's list, in borrower order).
+pub const BORROWER_FIELDS: &[(&str, Kind)] = &[
+    ("first_name", Kind::Text),
+    ("last_name", Kind::Text),
+    ("name", Kind::FullName),
+    ("gender", Kind::Gender),
+    ("client_id", Kind::Id),
+    ("loan_id", Kind::Id),
+    ("amount", Kind::Money),
+    ("not_pictured", Kind::Bool),
+];
+
+/// Installment fields.
+pub const SCHEDULE_FIELDS: &[(&str, Kind)] = &[
+    ("date", Kind::Date),
+    ("principal", Kind::Money),
+    ("interest", Kind::Money),
+];
+
+/// Genders the API accepts.
+pub const GENDERS: &[&str] = &["female", "male", "unknown"];
+
+/// Fields only group loans may carry.
+pub const GROUP_ONLY: &[&str] = &[
+    "group_name",
+    "internal_client_id",
+    "internal_loan_id",
+    "not_pictured",
+];
+
+impl LoanDraft {
+    /// The sum of the borrowers' amounts.
+    pub fn amount(&self) -> Money {
+        self.entreps.iter().filter_map(|e| e.amount).sum()
+    }
+
+    pub fn is_group(&self) -> bool {
+        self.entreps.len() > 1
+    }
+
+    /// The draft as pretty JSON, with a final newline.
+    pub fn to_pretty_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+}

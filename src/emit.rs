@@ -1,0 +1,243 @@
+//! Writing the drafts folder: one JSON file per loan and `summary.json`.
+//!
+//! Files are written atomically (a temporary file in the same folder, then a rename) so
+//! an interrupted run never leaves half a draft for the upload to send. File names come
+//! from the loan key, made safe for Windows, macOS and Linux, and are stable across runs.
+//! The tool writes only into a folder it created (it leaves a marker file there), or
+//! into an empty one, unless forced; on a rerun the drafts of the previous run are
+//! removed first so no stale draft survives.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::read::text::io_message;
+
+/// Marks a folder as written by kiva-drafts.
+pub const MARKER: &str = ".kiva-drafts";
+/// The summary's file name.
+pub const SUMMARY: &str = "summary.json";
+
+/// A problem with the output folder: fatal for the run.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct EmitError(pub String);
+
+fn io_error(path: &Path, what: &str, e: &std::io::Error) -> EmitError {
+    EmitError(format!(
+        "{}: cannot {what}: {}",
+        path.display(),
+        io_message(e)
+    ))
+}
+
+/// Prepares the output folder: creates it, or checks it may be written to.
+/// Returns the draft files of a previous run in it, to be removed once the new ones
+/// are written.
+pub fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>, EmitError> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(EmitError(format!(
+                "{}: exists and is not a folder",
+                dir.display()
+            )));
+        }
+        let entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| io_error(dir, "read the folder", &e))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        let ours = dir.join(MARKER).exists();
+        if !entries.is_empty() && !ours && !force {
+            return Err(EmitError(format!(
+                "{}: the folder is not empty and was not written by kiva-drafts; choose another --out or pass --force",
+                dir.display()
+            )));
+        }
+        let previous = previous_drafts(dir);
+        Ok(previous)
+    } else {
+        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create the folder", &e))?;
+        Ok(Vec::new())
+    }
+}
+
+/// The draft files listed by a previous run's summary.
+fn previous_drafts(dir: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(dir.join(SUMMARY)) else {
+        return Vec::new();
+    };
+    let Ok(summary) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    summary["drafts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["file"].as_str())
+        .filter(|f| is_plain_file_name(f))
+        .map(|f| dir.join(f))
+        .collect()
+}
+
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains(['/', '\\'])
+        && name != ".."
+        && name != "."
+        && Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Writes `contents` to `path` atomically.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), EmitError> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_error(path, "write", &e)
+    })
+}
+
+/// Marks the folder as ours.
+pub fn mark(dir: &Path) -> Result<(), EmitError> {
+    write_atomic(
+        &dir.join(MARKER),
+        b"Written by kiva-drafts. Reruns may replace the drafts listed in summary.json.\n",
+    )
+}
+
+/// Removes drafts of a previous run that this run did not write again.
+pub fn remove_stale<S: std::hash::BuildHasher>(
+    previous: &[PathBuf],
+    written: &HashSet<PathBuf, S>,
+) -> Result<(), EmitError> {
+    for path in previous {
+        if !written.contains(path) && path.exists() {
+            std::fs::remove_file(path).map_err(|e| io_error(path, "remove the stale draft", &e))?;
+        }
+    }
+    Ok(())
+}
+
+const RESERVED: [&str; 22] = [
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// A short stable hash (FNV-1a) for disambiguating file names.
+fn short_hash(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", h & 0xffff_ffff)
+}
+
+/// A file name (without `.json`) for a loan key, safe on every system. Keys that are
+/// already safe are kept as they are; others are cleaned and get a hash of the key so
+/// that two keys never clean to the same name.
+pub fn file_stem(key: &str) -> String {
+    let cleaned: String = key
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() && c.is_ascii() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_end_matches(['.', ' ']).trim_start_matches('.');
+    let truncated: String = cleaned.chars().take(80).collect();
+    let reserved = RESERVED.contains(&truncated.to_lowercase().split('.').next().unwrap_or(""));
+    if truncated == key && !reserved && !truncated.is_empty() && truncated != summary_stem() {
+        truncated
+    } else {
+        format!(
+            "{}{}-{}",
+            if truncated.is_empty() || reserved {
+                "loan_"
+            } else {
+                ""
+            },
+            truncated,
+            short_hash(key)
+        )
+    }
+}
+
+fn summary_stem() -> &'static str {
+    "summary"
+}
+
+/// File names for all keys of a batch: [`file_stem`], and where two names differ only
+/// by case (the same file on Windows and macOS), the hash is added to both.
+pub fn file_names(keys: &[&str]) -> Vec<String> {
+    let stems: Vec<String> = keys.iter().map(|k| file_stem(k)).collect();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for s in &stems {
+        *seen.entry(s.to_lowercase()).or_default() += 1;
+    }
+    stems
+        .iter()
+        .zip(keys)
+        .map(|(s, k)| {
+            if seen[&s.to_lowercase()] > 1 && !s.ends_with(&short_hash(k)) {
+                format!("{s}-{}.json", short_hash(k))
+            } else {
+                format!("{s}.json")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_keys_are_kept_and_others_cleaned_with_a_hash() {
+        assert_eq!(file_stem("000245"), "000245");
+        assert_eq!(file_stem("G-0107"), "G-0107");
+        let slash = file_stem("LN/2026/15");
+        assert!(
+            slash.starts_with("LN_2026_15-") && slash.len() == "LN_2026_15-".len() + 8,
+            "{slash}"
+        );
+        assert_ne!(file_stem("A/1"), file_stem("A_1"));
+        assert!(file_stem("CON").starts_with("loan_CON-"));
+        assert!(file_stem("Préstamo 1").starts_with("Pr_stamo_1-"));
+        assert!(file_stem("summary").starts_with("summary-"));
+        assert_eq!(file_stem("A/1"), file_stem("A/1"));
+    }
+
+    #[test]
+    fn case_collisions_get_hashes() {
+        let names = file_names(&["ab", "AB", "cd"]);
+        assert_ne!(names[0].to_lowercase(), names[1].to_lowercase());
+        assert_eq!(names[2], "cd.json");
+    }
+
+    #[test]
+    fn refuses_foreign_non_empty_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+        let err = prepare_dir(dir.path(), false).unwrap_err();
+        assert!(err.0.contains("not written by kiva-drafts"));
+        assert!(prepare_dir(dir.path(), true).is_ok());
+        let fresh = dir.path().join("new");
+        assert!(prepare_dir(&fresh, false).unwrap().is_empty());
+        assert!(fresh.is_dir());
+    }
+}

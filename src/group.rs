@@ -1,0 +1,685 @@
+//! Rows to loans: the four export shapes.
+//!
+//! Every data row is given a loan key (the group key when it has one, else the loan
+//! key) and lands in that loan, or is ignored with a reason (no key, a totals row, a
+//! schedule row for no known loan). Within a loan, rows become borrowers (de-duplicated
+//! by borrower key in flat exports) and installments (from the same row, from `{n}`
+//! columns, or from a schedule input joined by key), summed per date for group loans.
+//! Loan-level values repeated on several rows must agree. A loan with any problem is
+//! not built; its problems and rows are reported and the other loans go on.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::draft::{
+    BORROWER_FIELDS, Entrep, Kind, LOAN_FIELDS, LoanDraft, SCHEDULE_FIELDS, ScheduleItem,
+};
+use crate::map::{BindError, Binder, Bound, Problem, Value, check_minor_units, number_format};
+use crate::money::Money;
+use crate::read::{Origin, Row, Table};
+use crate::template::{Combine, InputSpec, Shape, Template};
+
+/// A loan built from the export, with where each part came from.
+#[derive(Debug, Clone)]
+pub struct Loan {
+    pub key: String,
+    pub draft: LoanDraft,
+    /// The input rows that made this loan.
+    pub rows: Vec<Origin>,
+    /// Draft field paths (`disburse_time`, `entreps[1].amount`, `schedule[3].date`) and
+    /// the cell each came from.
+    pub fields: Vec<(String, Origin)>,
+}
+
+/// A loan that could not be built.
+#[derive(Debug, Clone)]
+pub struct FailedLoan {
+    pub key: String,
+    pub problems: Vec<Problem>,
+    pub rows: Vec<Origin>,
+}
+
+/// A row that does not belong to any loan.
+#[derive(Debug, Clone)]
+pub struct IgnoredRow {
+    pub origin: Origin,
+    pub reason: String,
+}
+
+/// The outcome of grouping.
+#[derive(Debug, Default)]
+pub struct Grouped {
+    pub loans: Vec<Loan>,
+    pub failed: Vec<FailedLoan>,
+    pub ignored: Vec<IgnoredRow>,
+    /// Data rows read from all inputs (blank rows excluded).
+    pub rows_read: usize,
+}
+
+type Fields = Vec<(&'static str, Value, Origin)>;
+
+#[derive(Default)]
+struct Borrower {
+    key: Option<String>,
+    values: Fields,
+    row: usize,
+}
+
+#[derive(Default)]
+struct Pending {
+    key: String,
+    from_group_key: bool,
+    rows: Vec<Origin>,
+    problems: Vec<Problem>,
+    loan: Fields,
+    borrowers: Vec<Borrower>,
+    installments: Vec<(NaiveDate, Money, Money, Origin)>,
+}
+
+struct Bindings {
+    loan_key: Bound,
+    group_key: Option<Bound>,
+    borrower_key: Option<Bound>,
+    loan: Vec<Bound>,
+    borrower: Vec<Bound>,
+    schedule: Vec<Bound>,
+}
+
+fn bind_section(
+    binder: &mut Binder<'_>,
+    section: &'static str,
+    defs: &BTreeMap<String, crate::template::FieldSource>,
+    registry: &[(&'static str, Kind)],
+) -> Result<Vec<Bound>, BindError> {
+    binder.section = section;
+    registry
+        .iter()
+        .filter_map(|(name, kind)| defs.get(*name).map(|d| binder.bind(name, *kind, &d.0)))
+        .collect()
+}
+
+fn key_bound(
+    binder: &mut Binder<'_>,
+    name: &'static str,
+    column: &str,
+) -> Result<Bound, BindError> {
+    binder.section = "keys";
+    let def = crate::template::FieldDef {
+        column: Some(column.to_string()),
+        ..Default::default()
+    };
+    binder.bind(name, Kind::Id, &def)
+}
+
+fn bind_main(template: &Template, table: &Table) -> Result<Bindings, BindError> {
+    let mut binder = Binder {
+        table,
+        number: number_format(&template.input),
+        section: "keys",
+    };
+    let keys = &template.keys;
+    let loan_key = key_bound(&mut binder, "loan", &keys.loan)?;
+    let group_key = keys
+        .group
+        .as_deref()
+        .map(|c| key_bound(&mut binder, "group", c))
+        .transpose()?;
+    let borrower_key = keys
+        .borrower
+        .as_deref()
+        .map(|c| key_bound(&mut binder, "borrower", c))
+        .transpose()?;
+    let loan = bind_section(&mut binder, "loan", &template.loan, LOAN_FIELDS)?;
+    let borrower = bind_section(&mut binder, "borrower", &template.borrower, BORROWER_FIELDS)?;
+    let schedule = if template.schedule_input.is_none() {
+        bind_section(&mut binder, "schedule", &template.schedule, SCHEDULE_FIELDS)?
+    } else {
+        Vec::new()
+    };
+    Ok(Bindings {
+        loan_key,
+        group_key,
+        borrower_key,
+        loan,
+        borrower,
+        schedule,
+    })
+}
+
+/// Words that mark a totals row in the key column.
+fn is_totals_word(text: &str) -> bool {
+    let t = text.trim().trim_end_matches(':').trim().to_lowercase();
+    [
+        "total",
+        "totals",
+        "totales",
+        "totaux",
+        "total geral",
+        "grand total",
+        "totale",
+        "soma",
+        "suma",
+        "sum",
+        "subtotal",
+        "sous-total",
+        "total général",
+    ]
+    .contains(&t.as_str())
+}
+
+fn why_no_key(row: &Row, key_column: &str) -> String {
+    if row.cells.iter().any(|c| is_totals_word(&c.display())) {
+        "totals row".to_string()
+    } else {
+        format!("no loan key (column '{key_column}' is empty)")
+    }
+}
+
+fn read_fields(
+    bounds: &[Bound],
+    table: &Table,
+    row: &Row,
+    n: Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> Fields {
+    let mut out = Vec::new();
+    for b in bounds {
+        match b.read(table, row, n) {
+            Ok(Some(v)) => out.push((b.name, v, b.origin(table, row, n))),
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    out
+}
+
+/// Merges values into `into` as each field's `combine` says; by default values must
+/// agree and a disagreement is a problem.
+fn merge_agreeing(
+    into: &mut Fields,
+    values: Fields,
+    bounds: &[Bound],
+    what: &str,
+    problems: &mut Vec<Problem>,
+) {
+    for (name, value, origin) in values {
+        let bound = bounds.iter().find(|b| b.name == name);
+        let combine = bound.map_or(Combine::Same, |b| b.combine);
+        match into.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(_) if combine == Combine::First => {}
+            Some((_, Value::Text(existing), _)) if combine == Combine::Join => {
+                let separator = bound.map_or("; ", |b| b.separator.as_str());
+                let new = value.to_string();
+                if !existing.split(separator).any(|part| part == new) {
+                    existing.push_str(separator);
+                    existing.push_str(&new);
+                }
+            }
+            Some((_, existing, first)) if *existing != value => problems.push(Problem {
+                origin: origin.clone(),
+                value: Some(value.to_string()),
+                message: format!(
+                    "differs from '{existing}' on row {} for the same {what} ({name})",
+                    first.row
+                ),
+            }),
+            Some(_) => {}
+            None => into.push((name, value, origin)),
+        }
+    }
+}
+
+/// Reads one installment (flat row or wide column set); None when all three are empty.
+fn read_installment(
+    bounds: &[Bound],
+    table: &Table,
+    row: &Row,
+    n: Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> Option<(NaiveDate, Money, Money, Origin)> {
+    let before = problems.len();
+    let values = read_fields(bounds, table, row, n, problems);
+    if values.is_empty() {
+        return None;
+    }
+    let get = |name: &str| values.iter().find(|(n2, _, _)| *n2 == name);
+    let date = get("date");
+    let origin = date.map_or_else(|| values[0].2.clone(), |d| d.2.clone());
+    let (Some((_, Value::Date(date), _)), principal, interest) =
+        (date, get("principal"), get("interest"))
+    else {
+        if problems.len() == before {
+            problems.push(Problem {
+                origin,
+                value: None,
+                message: "installment without a due date".into(),
+            });
+        }
+        return None;
+    };
+    let money = |v: Option<&(&str, Value, Origin)>| match v {
+        Some((_, Value::Money(m), _)) => *m,
+        _ => Money::ZERO,
+    };
+    if problems.len() > before {
+        return None;
+    }
+    Some((*date, money(principal), money(interest), origin))
+}
+
+/// Groups the rows of the main tables (and the schedule table) into loans.
+pub fn group(
+    template: &Template,
+    main: &[Table],
+    schedule: Option<&Table>,
+) -> Result<Grouped, BindError> {
+    let mut out = Grouped::default();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for table in main {
+        let b = bind_main(template, table)?;
+        let wide_numbers: Vec<usize> = {
+            let mut all: Vec<usize> = b.schedule.iter().flat_map(Bound::installments).collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        for row in &table.rows {
+            out.rows_read += 1;
+            let row_origin = table.origin(row, None);
+            let mut problems = Vec::new();
+            let read_key =
+                |bound: &Bound, problems: &mut Vec<Problem>| match bound.read(table, row, None) {
+                    Ok(Some(v)) => Some(v.to_string()),
+                    Ok(None) => None,
+                    Err(p) => {
+                        problems.push(p);
+                        None
+                    }
+                };
+            let group_key = b
+                .group_key
+                .as_ref()
+                .and_then(|g| read_key(g, &mut problems));
+            let loan_key = read_key(&b.loan_key, &mut problems);
+            let from_group_key = group_key.is_some();
+            let Some(key) = group_key.or(loan_key) else {
+                let reason = if problems.is_empty() {
+                    why_no_key(row, &template.keys.loan)
+                } else {
+                    problems[0].to_string()
+                };
+                out.ignored.push(IgnoredRow {
+                    origin: row_origin,
+                    reason,
+                });
+                continue;
+            };
+            if is_totals_word(&key) {
+                out.ignored.push(IgnoredRow {
+                    origin: row_origin,
+                    reason: "totals row".into(),
+                });
+                continue;
+            }
+            let at = *index.entry(key.clone()).or_insert_with(|| {
+                pending.push(Pending {
+                    key: key.clone(),
+                    from_group_key,
+                    ..Pending::default()
+                });
+                pending.len() - 1
+            });
+            let loan = &mut pending[at];
+            loan.rows.push(row_origin.clone());
+            let values = read_fields(&b.loan, table, row, None, &mut problems);
+            merge_agreeing(&mut loan.loan, values, &b.loan, "loan", &mut problems);
+            let values = read_fields(&b.borrower, table, row, None, &mut problems);
+            let borrower_key = match &b.borrower_key {
+                Some(k) => read_key(k, &mut problems),
+                None => values
+                    .iter()
+                    .find(|(n, _, _)| *n == "client_id")
+                    .map(|(_, v, _)| v.to_string()),
+            };
+            add_borrower(
+                loan,
+                template.shape,
+                borrower_key,
+                values,
+                &b.borrower,
+                &row_origin,
+                &mut problems,
+            );
+            if wide_numbers.is_empty() {
+                if !b.schedule.is_empty() {
+                    loan.installments.extend(read_installment(
+                        &b.schedule,
+                        table,
+                        row,
+                        None,
+                        &mut problems,
+                    ));
+                }
+            } else {
+                for n in &wide_numbers {
+                    loan.installments.extend(read_installment(
+                        &b.schedule,
+                        table,
+                        row,
+                        Some(*n),
+                        &mut problems,
+                    ));
+                }
+            }
+            loan.problems.extend(problems);
+        }
+    }
+    if let (Some(table), Some(spec)) = (schedule, template.schedule_input.as_ref()) {
+        join_schedule(template, spec, table, &mut pending, &index, &mut out)?;
+    }
+    for p in pending {
+        finish(p, &mut out);
+    }
+    Ok(out)
+}
+
+fn add_borrower(
+    loan: &mut Pending,
+    shape: Shape,
+    key: Option<String>,
+    values: Fields,
+    bounds: &[Bound],
+    row: &Origin,
+    problems: &mut Vec<Problem>,
+) {
+    let existing = key.as_ref().and_then(|k| {
+        loan.borrowers
+            .iter()
+            .position(|b| b.key.as_ref() == Some(k))
+    });
+    match (shape, existing) {
+        (Shape::Flat, Some(i)) => merge_agreeing(
+            &mut loan.borrowers[i].values,
+            values,
+            bounds,
+            "borrower",
+            problems,
+        ),
+        (Shape::Flat, None) if key.is_none() => problems.push(Problem {
+            origin: row.clone(),
+            value: None,
+            message: "no borrower key: in a flat export each row must name its borrower".into(),
+        }),
+        (Shape::Flat, None) => loan.borrowers.push(Borrower {
+            key,
+            values,
+            row: row.row,
+        }),
+        (_, Some(i)) => problems.push(Problem {
+            origin: row.clone(),
+            value: key.clone(),
+            message: format!(
+                "is the same borrower as on row {} of loan '{}'",
+                loan.borrowers[i].row, loan.key
+            ),
+        }),
+        (_, None) if !loan.from_group_key && !loan.borrowers.is_empty() => problems.push(Problem {
+            origin: row.clone(),
+            value: Some(loan.key.clone()),
+            message: format!(
+                "loan key already used on row {}: each loan must be on one row in a {shape} export",
+                loan.borrowers[0].row
+            ),
+        }),
+        _ => loan.borrowers.push(Borrower {
+            key,
+            values,
+            row: row.row,
+        }),
+    }
+}
+
+fn join_schedule(
+    template: &Template,
+    spec: &InputSpec,
+    table: &Table,
+    pending: &mut [Pending],
+    index: &HashMap<String, usize>,
+    out: &mut Grouped,
+) -> Result<(), BindError> {
+    let key_column = spec.key.clone().unwrap_or_default();
+    let mut binder = Binder {
+        table,
+        number: number_format(spec),
+        section: "schedule_input",
+    };
+    let key = key_bound(&mut binder, "key", &key_column)?;
+    let bounds = bind_section(&mut binder, "schedule", &template.schedule, SCHEDULE_FIELDS)?;
+    // Member loan ids find their group loan too.
+    let mut members: HashMap<String, usize> = HashMap::new();
+    for (i, p) in pending.iter().enumerate() {
+        for b in &p.borrowers {
+            if let Some((_, v, _)) = b.values.iter().find(|(n, _, _)| *n == "loan_id") {
+                members.entry(v.to_string()).or_insert(i);
+            }
+        }
+    }
+    for row in &table.rows {
+        out.rows_read += 1;
+        let origin = table.origin(row, None);
+        let value = match key.read(table, row, None) {
+            Ok(v) => v.map(|v| v.to_string()),
+            Err(p) => {
+                out.ignored.push(IgnoredRow {
+                    origin,
+                    reason: p.to_string(),
+                });
+                continue;
+            }
+        };
+        let Some(value) = value else {
+            out.ignored.push(IgnoredRow {
+                origin,
+                reason: why_no_key(row, &key_column),
+            });
+            continue;
+        };
+        if is_totals_word(&value) {
+            out.ignored.push(IgnoredRow {
+                origin,
+                reason: "totals row".into(),
+            });
+            continue;
+        }
+        let Some(&at) = index.get(&value).or_else(|| members.get(&value)) else {
+            out.ignored.push(IgnoredRow {
+                origin,
+                reason: format!("schedule row for loan '{value}', which is not in the loans input"),
+            });
+            continue;
+        };
+        let loan = &mut pending[at];
+        loan.rows.push(origin);
+        let mut problems = Vec::new();
+        loan.installments
+            .extend(read_installment(&bounds, table, row, None, &mut problems));
+        loan.problems.extend(problems);
+    }
+    Ok(())
+}
+
+fn text_of(fields: &Fields, name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, v, _)| v.to_string())
+}
+
+fn finish(mut p: Pending, out: &mut Grouped) {
+    let group = p.borrowers.len() > 1;
+    let mut draft = LoanDraft::default();
+    let mut fields: Vec<(String, Origin)> = Vec::new();
+    let currency = text_of(&p.loan, "currency");
+    for (name, value, origin) in &p.loan {
+        if !group && crate::draft::GROUP_ONLY.contains(name) {
+            continue;
+        }
+        set_loan_field(&mut draft, name, value);
+        fields.push(((*name).to_string(), origin.clone()));
+    }
+    let mut not_pictured = Vec::new();
+    for (i, b) in p.borrowers.iter().enumerate() {
+        let mut e = Entrep::default();
+        let mut pictured = false;
+        for (name, value, origin) in &b.values {
+            match (*name, value) {
+                ("name", Value::Name(first, last)) => {
+                    e.first_name = Some(first.clone()).filter(|s| !s.is_empty());
+                    e.last_name = Some(last.clone()).filter(|s| !s.is_empty());
+                }
+                ("first_name", v) => e.first_name = Some(v.to_string()),
+                ("last_name", v) => e.last_name = Some(v.to_string()),
+                ("gender", v) => e.gender = Some(v.to_string()),
+                ("client_id", v) => e.client_id = Some(v.to_string()),
+                ("loan_id", v) => e.loan_id = Some(v.to_string()),
+                ("amount", Value::Money(m)) => {
+                    if let Some(c) = &currency {
+                        if let Err(message) = check_minor_units(*m, c) {
+                            p.problems.push(Problem {
+                                origin: origin.clone(),
+                                value: Some(m.to_string()),
+                                message,
+                            });
+                        }
+                    }
+                    e.amount = Some(*m);
+                }
+                ("not_pictured", Value::Bool(b)) => pictured = *b,
+                _ => {}
+            }
+            let path = if *name == "not_pictured" {
+                format!("not_pictured[{i}]")
+            } else {
+                format!("entreps[{i}].{name}")
+            };
+            fields.push((path, origin.clone()));
+        }
+        not_pictured.push(pictured);
+        draft.entreps.push(e);
+    }
+    if group {
+        draft.not_pictured = Some(not_pictured);
+    }
+    let mut by_date: BTreeMap<NaiveDate, (Money, Money, Origin)> = BTreeMap::new();
+    for (date, principal, interest, origin) in p.installments {
+        if let Some(c) = &currency {
+            for m in [principal, interest] {
+                if let Err(message) = check_minor_units(m, c) {
+                    p.problems.push(Problem {
+                        origin: origin.clone(),
+                        value: Some(m.to_string()),
+                        message,
+                    });
+                }
+            }
+        }
+        let slot = by_date
+            .entry(date)
+            .or_insert((Money::ZERO, Money::ZERO, origin));
+        slot.0 += principal;
+        slot.1 += interest;
+    }
+    for (i, (date, (principal, interest, origin))) in by_date.into_iter().enumerate() {
+        draft.schedule.push(ScheduleItem {
+            date: crate::dates::iso(date),
+            principal,
+            interest,
+        });
+        fields.push((format!("schedule[{i}]"), origin));
+    }
+    if !p.problems.is_empty() {
+        out.failed.push(FailedLoan {
+            key: p.key,
+            problems: p.problems,
+            rows: p.rows,
+        });
+        return;
+    }
+    out.loans.push(Loan {
+        key: p.key,
+        draft,
+        rows: p.rows,
+        fields,
+    });
+}
+
+/// Group internal ids derived from members, per the template.
+pub fn fill_member_ids(template: &Template, loan: &mut Loan) {
+    if !loan.draft.is_group() {
+        return;
+    }
+    for (name, source) in &template.loan {
+        let Some(member) = &source.0.members else {
+            continue;
+        };
+        let separator = source
+            .0
+            .separator
+            .clone()
+            .unwrap_or_else(|| ", ".to_string());
+        let ids: Vec<String> = loan
+            .draft
+            .entreps
+            .iter()
+            .filter_map(|e| {
+                if member == "client_id" {
+                    e.client_id.clone()
+                } else {
+                    e.loan_id.clone()
+                }
+            })
+            .collect();
+        let joined = ids.join(&separator);
+        match name.as_str() {
+            "internal_client_id" => loan.draft.internal_client_id = Some(joined),
+            "internal_loan_id" => loan.draft.internal_loan_id = Some(joined),
+            _ => {}
+        }
+    }
+}
+
+fn set_loan_field(d: &mut LoanDraft, name: &str, value: &Value) {
+    let text = || Some(value.to_string());
+    let int = || {
+        if let Value::Integer(i) = value {
+            Some(*i)
+        } else {
+            None
+        }
+    };
+    match name {
+        "activity_id" => d.activity_id = int(),
+        "theme_type_id" => d.theme_type_id = int(),
+        "description_language_id" => d.description_language_id = int(),
+        "location" => d.location = text(),
+        "currency" => d.currency = text(),
+        "disburse_time" => d.disburse_time = text(),
+        "description" => d.description = text(),
+        "loanuse" => d.loanuse = text(),
+        "client_waiver_signed" => {
+            d.client_waiver_signed = if let Value::Bool(b) = value {
+                Some(*b)
+            } else {
+                None
+            }
+        }
+        "image_encoded" => d.image_encoded = text(),
+        "image_url" => d.image_url = text(),
+        "group_name" => d.group_name = text(),
+        "internal_client_id" => d.internal_client_id = text(),
+        "internal_loan_id" => d.internal_loan_id = text(),
+        _ => {}
+    }
+}

@@ -1,0 +1,456 @@
+//! Cells to typed values, as the template says.
+//!
+//! A template field is bound to a table once ([`Binder::bind`]): its column found in the
+//! header (or its constant taken), its value map, date and number formats prepared.
+//! Reading a row then gives typed [`Value`]s, or a [`Problem`] that names the file,
+//! sheet, row, column and value and says what was expected.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::dates::{self, DateFormat};
+use crate::draft::{GENDERS, Kind};
+use crate::money::{self, Money, NumberFormat};
+use crate::read::header::{column_letter, normalize, pattern_number};
+use crate::read::{Cell, Origin, Row, Table};
+use crate::template::{Combine, FieldDef, InputSpec, NameSplit, scalar_text};
+
+/// A typed value read from a cell or a constant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Integer(u64),
+    Bool(bool),
+    Money(Money),
+    Date(NaiveDate),
+    /// A split full name: (first, last).
+    Name(String, String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Text(s) => f.write_str(s),
+            Value::Integer(i) => write!(f, "{i}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Money(m) => write!(f, "{m}"),
+            Value::Date(d) => f.write_str(&dates::iso(*d)),
+            Value::Name(first, last) => write!(f, "{first} {last}"),
+        }
+    }
+}
+
+/// A value that could not be read, with its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub origin: Origin,
+    /// The raw value as the user sees it (None when the problem is not one cell's).
+    pub value: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(v) => write!(f, "{}: '{}' {}", self.origin, v, self.message),
+            None => write!(f, "{}: {}", self.origin, self.message),
+        }
+    }
+}
+
+/// Where a bound field takes its value from.
+#[derive(Debug, Clone)]
+enum From {
+    Column(usize),
+    /// Wide exports: installment number to column.
+    Columns(Vec<(usize, usize)>),
+    Constant(String),
+    /// Derived later from the members (group internal ids).
+    Members,
+}
+
+/// A template field bound to one table.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub name: &'static str,
+    pub kind: Kind,
+    from: From,
+    /// Value map: (normalized source value, source value as written, draft value).
+    map: Vec<(String, String, String)>,
+    default: Option<String>,
+    date_format: Option<DateFormat>,
+    number: NumberFormat,
+    split: Option<NameSplit>,
+    /// How values from several rows combine (loan fields).
+    pub combine: Combine,
+    /// Separator for `Combine::Join`.
+    pub separator: String,
+}
+
+/// Binds template fields to a table's columns.
+pub struct Binder<'a> {
+    pub table: &'a Table,
+    pub number: NumberFormat,
+    pub section: &'static str,
+}
+
+/// Reasons a template cannot be applied to a table: fatal for the run.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BindError(pub String);
+
+impl Binder<'_> {
+    /// Finds a column by header (trimmed, case-insensitive, spaces collapsed).
+    pub fn column(&self, field: &str, header: &str) -> Result<usize, BindError> {
+        let wanted = normalize(header);
+        let found: Vec<usize> = self
+            .table
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| normalize(h) == wanted)
+            .map(|(i, _)| i)
+            .collect();
+        match found[..] {
+            [i] => Ok(i),
+            [] => Err(BindError(format!(
+                "{}: {field}: column '{header}' not found in {} (columns: {})",
+                self.where_header(),
+                self.header_place(),
+                self.table
+                    .headers
+                    .iter()
+                    .map(|h| format!("'{h}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+            _ => Err(BindError(format!(
+                "{}: {field}: column '{header}' appears {} times in {} (columns {}); name it uniquely (for a two-level header set header_rows = 2)",
+                self.where_header(),
+                found.len(),
+                self.header_place(),
+                found
+                    .iter()
+                    .map(|i| column_letter(*i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    fn where_header(&self) -> String {
+        format!("{}", self.table.source)
+    }
+
+    fn header_place(&self) -> String {
+        if self.table.header_rows > 1 {
+            format!(
+                "header rows {}-{}",
+                self.table.header_row,
+                self.table.header_row + 1
+            )
+        } else {
+            format!("header row {}", self.table.header_row)
+        }
+    }
+
+    /// Binds one field definition.
+    pub fn bind(&self, name: &'static str, kind: Kind, def: &FieldDef) -> Result<Bound, BindError> {
+        let label = format!("[{}] {name}", self.section);
+        let from = if let Some(header) = &def.column {
+            if let Some((prefix, suffix)) = header.split_once("{n}") {
+                let (p, s) = (normalize(prefix), normalize(suffix));
+                let mut columns: Vec<(usize, usize)> = self
+                    .table
+                    .headers
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, h)| pattern_number(&normalize(h), &p, &s).map(|n| (n, i)))
+                    .collect();
+                columns.sort_unstable();
+                if columns.is_empty() {
+                    return Err(BindError(format!(
+                        "{}: {label}: no column matches '{header}' in {}",
+                        self.where_header(),
+                        self.header_place()
+                    )));
+                }
+                From::Columns(columns)
+            } else {
+                From::Column(self.column(&label, header)?)
+            }
+        } else if let Some(value) = &def.value {
+            From::Constant(scalar_text(value).ok_or_else(|| {
+                BindError(format!(
+                    "{label}: value must be text, a number or true/false"
+                ))
+            })?)
+        } else {
+            From::Members
+        };
+        let mut number = self.number.clone();
+        if let Some(d) = def.decimal {
+            number = NumberFormat::with_decimal(d);
+        }
+        if let Some(t) = &def.thousands {
+            number.thousands = t.chars().collect();
+        }
+        let map = def
+            .map
+            .iter()
+            .flatten()
+            .map(|(k, v)| {
+                Ok((
+                    map_key(k),
+                    k.clone(),
+                    scalar_text(v).ok_or_else(|| {
+                        BindError(format!(
+                            "{label}: map values must be text, numbers or true/false"
+                        ))
+                    })?,
+                ))
+            })
+            .collect::<Result<Vec<_>, BindError>>()?;
+        Ok(Bound {
+            name,
+            kind,
+            from,
+            map,
+            default: def.default.as_ref().and_then(scalar_text),
+            date_format: def
+                .format
+                .as_deref()
+                .map(DateFormat::parse)
+                .transpose()
+                .map_err(BindError)?,
+            number,
+            split: def.split,
+            combine: def.combine,
+            separator: def.separator.clone().unwrap_or_else(|| "; ".to_string()),
+        })
+    }
+}
+
+fn map_key(s: &str) -> String {
+    normalize(s)
+}
+
+impl Bound {
+    /// Whether the field is derived from the members rather than read.
+    pub fn is_members(&self) -> bool {
+        matches!(self.from, From::Members)
+    }
+
+    /// The installment numbers of a wide field.
+    pub fn installments(&self) -> Vec<usize> {
+        match &self.from {
+            From::Columns(c) => c.iter().map(|(n, _)| *n).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The column index this field reads for installment `n` (wide) or always.
+    fn column_for(&self, n: Option<usize>) -> Option<usize> {
+        match (&self.from, n) {
+            (From::Column(i), _) => Some(*i),
+            (From::Columns(c), Some(n)) => c.iter().find(|(k, _)| *k == n).map(|(_, i)| *i),
+            _ => None,
+        }
+    }
+
+    /// The origin of this field in a row (the cell, or the row for constants).
+    pub fn origin(&self, table: &Table, row: &Row, n: Option<usize>) -> Origin {
+        table.origin(row, self.column_for(n))
+    }
+
+    /// Reads the field from a row; `Ok(None)` when empty and without default.
+    /// `n` is the installment number for wide fields.
+    pub fn read(
+        &self,
+        table: &Table,
+        row: &Row,
+        n: Option<usize>,
+    ) -> Result<Option<Value>, Problem> {
+        let cell = match &self.from {
+            From::Constant(text) => Cell::Text(text.clone()),
+            From::Members => return Ok(None),
+            From::Column(_) | From::Columns(_) => match self.column_for(n) {
+                Some(i) => row.cell(i).clone(),
+                None => Cell::Empty,
+            },
+        };
+        let problem = |value: &Cell, message: String| Problem {
+            origin: self.origin(table, row, n),
+            value: Some(value.display()),
+            message,
+        };
+        let cell = if cell.is_blank() {
+            match &self.default {
+                Some(d) => Cell::Text(d.clone()),
+                None => return Ok(None),
+            }
+        } else if self.map.is_empty() {
+            cell
+        } else {
+            let key = map_key(&cell.display());
+            let mapped = self
+                .map
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .or_else(|| self.map.iter().find(|(k, _, _)| k == "*"));
+            let Some((_, _, v)) = mapped else {
+                let known: Vec<&str> = self
+                    .map
+                    .iter()
+                    .map(|(_, original, _)| original.as_str())
+                    .filter(|k| *k != "*")
+                    .collect();
+                return Err(problem(
+                    &cell,
+                    format!(
+                        "is not in the value map of {} (known: {})",
+                        self.name,
+                        known.join(", ")
+                    ),
+                ));
+            };
+            Cell::Text(v.clone())
+        };
+        self.convert(&cell)
+            .map(Some)
+            .map_err(|message| problem(&cell, message))
+    }
+
+    fn convert(&self, cell: &Cell) -> Result<Value, String> {
+        match self.kind {
+            Kind::Text => Ok(Value::Text(cell.display())),
+            Kind::FullName => {
+                let text = cell.display();
+                let (first, last) = self.split.unwrap_or(NameSplit::GivenFamily).split(&text);
+                Ok(Value::Name(first, last))
+            }
+            Kind::Id => match cell {
+                Cell::Number(n) if n.fract() != 0.0 => {
+                    Err("is a number with a fractional part, not an id (format the column as text in the workbook)".into())
+                }
+                Cell::Error(_) => Err("is an error cell, not an id".into()),
+                _ => Ok(Value::Text(cell.display())),
+            },
+            Kind::Integer => {
+                let text = cell.display();
+                text.parse::<u64>().map(Value::Integer).map_err(|_| "is not a whole number".to_string())
+            }
+            Kind::Bool => match cell {
+                Cell::Bool(b) => Ok(Value::Bool(*b)),
+                _ => parse_bool(&cell.display()).map(Value::Bool).ok_or_else(|| {
+                    "is not yes/no (expected yes, no, sí, non, sim, não, true, false, 1, 0; or map it)".to_string()
+                }),
+            },
+            Kind::Money => match cell {
+                Cell::Number(n) => Money::from_f64(*n).map(Value::Money).ok_or_else(|| "is not a number".to_string()),
+                Cell::Text(t) => self.number.parse(t).map(|d| Value::Money(Money(d))),
+                Cell::Date(_) => Err("is a date cell, not an amount".into()),
+                _ => Err("is not a number".into()),
+            },
+            Kind::Date => match cell {
+                Cell::Date(d) => Ok(Value::Date(*d)),
+                Cell::Number(n) => match &self.date_format {
+                    Some(f) if f.is_serial() => DateFormat::from_serial(*n).map(Value::Date).ok_or_else(|| "is not an Excel serial date".into()),
+                    _ => Err("is a number, not a date (format the column as dates in the workbook, or declare format = \"excel-serial\")".into()),
+                },
+                Cell::Text(t) => match &self.date_format {
+                    Some(f) => f.parse_date(t),
+                    None => dates::parse_undeclared(t),
+                }
+                .map(Value::Date),
+                _ => Err("is not a date".into()),
+            },
+            Kind::Gender => {
+                let text = cell.display().to_lowercase();
+                if GENDERS.contains(&text.as_str()) {
+                    Ok(Value::Text(text))
+                } else {
+                    Err(format!("is not a gender Kiva accepts ({}); map it, e.g. map = {{ F = \"female\", M = \"male\" }}", GENDERS.join(", ")))
+                }
+            }
+            Kind::Currency => {
+                let code = cell.display().to_uppercase();
+                if money::minor_units(&code).is_some() {
+                    Ok(Value::Text(code))
+                } else {
+                    Err("is not an ISO 4217 currency code (e.g. USD, UGX, PEN, XOF)".into())
+                }
+            }
+        }
+    }
+}
+
+/// Yes/no in the export languages.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    const YES: &[&str] = &[
+        "yes",
+        "y",
+        "true",
+        "1",
+        "x",
+        "si",
+        "sí",
+        "s",
+        "oui",
+        "o",
+        "sim",
+        "verdadero",
+        "vrai",
+        "verdadeiro",
+        "v",
+    ];
+    const NO: &[&str] = &[
+        "no", "n", "false", "0", "non", "não", "nao", "falso", "faux", "f", "-",
+    ];
+    let t = text.trim().to_lowercase();
+    if YES.contains(&t.as_str()) {
+        Some(true)
+    } else if NO.contains(&t.as_str()) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The number format an input declares.
+pub fn number_format(spec: &InputSpec) -> NumberFormat {
+    let mut format = spec
+        .decimal
+        .map_or_else(NumberFormat::default, NumberFormat::with_decimal);
+    if let Some(t) = &spec.thousands {
+        format.thousands = t.chars().collect();
+    }
+    format
+}
+
+/// Checks that an amount fits the currency's minor unit.
+pub fn check_minor_units(amount: Money, currency: &str) -> Result<(), String> {
+    match money::minor_units(currency) {
+        Some(units) if amount.decimals() > units => Err(format!(
+            "has more decimals than {currency} allows ({units})"
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans_in_four_languages() {
+        for yes in ["Yes", "sí", "Oui", "Sim", "1", "x", "TRUE"] {
+            assert_eq!(parse_bool(yes), Some(true), "{yes}");
+        }
+        for no in ["No", "non", "Não", "0", "false"] {
+            assert_eq!(parse_bool(no), Some(false), "{no}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
+    }
+}
