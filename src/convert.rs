@@ -57,6 +57,7 @@ pub struct InputSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
     pub rows: usize,
+    pub blank_rows: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -117,6 +118,8 @@ pub struct RowCounts {
     pub used: usize,
     /// Rows that did not (each listed in `ignored_rows` with its reason).
     pub ignored: usize,
+    /// Blank rows below the headers, skipped (not in `read`).
+    pub blank: usize,
 }
 
 /// `summary.json`.
@@ -277,6 +280,7 @@ fn input_summary(table: &Table, role: &'static str) -> InputSummary {
             }
         }),
         rows: table.rows.len(),
+        blank_rows: table.blank_rows,
     }
 }
 
@@ -351,6 +355,7 @@ fn summarize(
             read: grouped.rows_read,
             used,
             ignored: ignored_rows.len(),
+            blank: tables.iter().chain(schedule).map(|t| t.blank_rows).sum(),
         },
         drafts,
         errors: grouped
@@ -484,10 +489,15 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
         for (currency, total) in &s.totals {
             println!("  total {currency}: {total}");
         }
-        println!(
+        print!(
             "rows: {} read, {} used, {} ignored",
             s.rows.read, s.rows.used, s.rows.ignored
         );
+        match s.rows.blank {
+            0 => println!(),
+            1 => println!(" (and 1 blank row skipped)"),
+            n => println!(" (and {n} blank rows skipped)"),
+        }
         for (reason, n) in reasons {
             println!("  ignored {n}: {reason}");
         }

@@ -85,7 +85,9 @@ fn is_plain_file_name(name: &str) -> bool {
         && !name.contains(['/', '\\'])
         && name != ".."
         && name != "."
-        && Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        && Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 /// Writes `contents` to `path` atomically.

@@ -345,7 +345,7 @@ impl NumberFormat {
                 .next()
                 .is_some_and(|c| c.is_ascii_digit() || c == self.decimal)
         {
-            return Err("not a number".into());
+            return Err("is not a number".into());
         }
         let (int_part, frac_part) = match s.rfind(self.decimal) {
             Some(i) => (&s[..i], Some(&s[i + self.decimal.len_utf8()..])),
@@ -362,7 +362,7 @@ impl NumberFormat {
                 group_sizes.push(current);
                 current = 0;
             } else {
-                return Err(format!("not a number ({})", self.describe()));
+                return Err(format!("is not a number ({})", self.describe()));
             }
         }
         group_sizes.push(current);
@@ -371,20 +371,19 @@ impl NumberFormat {
                 || group_sizes[0] > 3
                 || group_sizes[1..].iter().any(|g| *g != 3))
         {
-            return Err(format!("not a number ({})", self.describe()));
+            return Err(format!("is not a number ({})", self.describe()));
         }
         if let Some(frac) = frac_part {
             if !frac.chars().all(|c| c.is_ascii_digit()) {
-                return Err(format!("not a number ({})", self.describe()));
+                return Err(format!("is not a number ({})", self.describe()));
             }
             digits.push('.');
             digits.push_str(frac);
         }
         if digits.is_empty() || digits == "." {
-            return Err("not a number".into());
+            return Err("is not a number".into());
         }
-        let value =
-            Decimal::from_str_exact(&digits).map_err(|_| "number out of range".to_string())?;
+        let value = Decimal::from_str_exact(&digits).map_err(|_| "is out of range".to_string())?;
         Ok(if negative { -value } else { value })
     }
 }
@@ -449,7 +448,9 @@ mod tests {
     #[test]
     fn workbook_float_noise_is_rounded_away() {
         assert_eq!(
-            Money::from_f64(2_000.499_999_999_999_8).unwrap().to_string(),
+            Money::from_f64(2_000.499_999_999_999_8)
+                .unwrap()
+                .to_string(),
             "2000.5"
         );
         assert_eq!(Money::from_f64(0.1 + 0.2).unwrap().to_string(), "0.3");

@@ -180,11 +180,13 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
                 .join(" | ")
         })
         .collect();
+    let below = rows.len() - (at + count);
     let data: Vec<Row> = rows
         .into_iter()
         .skip(at + count)
         .filter(|r| !r.is_blank())
         .collect();
+    let blank_rows = below - data.len();
     Ok(Table {
         source: Arc::new(source),
         headers,
@@ -192,6 +194,7 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
         header_rows: count,
         preamble,
         rows: data,
+        blank_rows,
         encoding: grid.encoding,
         delimiter: grid.delimiter,
         header_detected: detected,

@@ -151,6 +151,8 @@ pub struct Table {
     /// Non-blank rows above the header (titles, export notes), as text.
     pub preamble: Vec<String>,
     pub rows: Vec<Row>,
+    /// Blank rows below the header, skipped.
+    pub blank_rows: usize,
     pub encoding: Option<&'static str>,
     pub delimiter: Option<u8>,
     /// Whether the header row was found by matching the template (true) or given.

@@ -1,0 +1,254 @@
+//! Bad input: exact messages and exit codes (0 all converted, 1 some loans failed,
+//! 2 usage or I/O error). The good loans of a batch are still written.
+
+mod common;
+
+use common::{arg, drafts, kiva, summary};
+use serde_json::json;
+
+const TEMPLATE: &str = "tests/fixtures/simple.toml";
+
+#[test]
+fn bad_values_fail_their_loan_only_with_exact_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = kiva(&[
+        "convert",
+        "tests/fixtures/bad-values.csv",
+        "-t",
+        TEMPLATE,
+        "-o",
+        &arg(&out),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "kiva-drafts: error: loan 'L2': tests/fixtures/bad-values.csv, row 3, column 'Disbursed': '31/02/2026' is not a date (expected dd/mm/yyyy; no such day)\n\
+         kiva-drafts: error: loan 'L3': tests/fixtures/bad-values.csv, row 4, column 'Amount': '1.5.0' is not a number (decimal '.', thousands ',')\n\
+         kiva-drafts: error: loan 'L4': tests/fixtures/bad-values.csv, row 5, column 'Sex': 'X' is not in the value map of gender (known: F, M)\n\
+         kiva-drafts: error: loan 'L5': tests/fixtures/bad-values.csv, row 6, column 'Amount': '10.005' has more decimals than USD allows (2)\n"
+    );
+    assert_eq!(run.stdout, "");
+    let written = drafts(&out);
+    assert_eq!(written.keys().collect::<Vec<_>>(), vec!["L1.json"]);
+    assert_eq!(written["L1.json"]["entreps"][0]["last_name"], "Díaz");
+    let s = summary(&out);
+    assert_eq!(
+        s["rows"],
+        json!({"read": 6, "used": 1, "ignored": 5, "blank": 1})
+    );
+    assert_eq!(s["loans_with_errors"], 4);
+    assert_eq!(
+        s["errors"][0]["problems"][0],
+        json!({"file": "tests/fixtures/bad-values.csv", "row": 3, "column": "Disbursed",
+               "value": "31/02/2026", "message": "is not a date (expected dd/mm/yyyy; no such day)"})
+    );
+    let reasons: Vec<&str> = s["ignored_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            "totals row",
+            "loan 'L2' has errors",
+            "loan 'L3' has errors",
+            "loan 'L4' has errors",
+            "loan 'L5' has errors"
+        ]
+    );
+}
+
+#[test]
+fn the_terminal_summary_accounts_for_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = kiva(&[
+        "convert",
+        "tests/fixtures/bad-values.csv",
+        "-t",
+        TEMPLATE,
+        "-o",
+        &arg(&out),
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "wrote 1 draft to {} (1 individual, 0 group, 1 borrowers)\n  total USD: 100\nrows: 6 read, 1 used, 5 ignored (and 1 blank row skipped)\n  ignored 1: totals row\n4 loans not converted because of errors (listed above and in summary.json)\n",
+            out.display()
+        )
+    );
+    assert!(run.stderr.starts_with("kiva-drafts: tests/fixtures/bad-values.csv: UTF-8, delimiter ',', header on row 1, 6 data rows\n"), "{}", run.stderr);
+}
+
+fn fails_with(args: &[&str], message: &str) {
+    let run = kiva(args);
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert_eq!(run.stderr, format!("kiva-drafts: error: {message}\n"));
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn unknown_column_in_the_template() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(
+        &[
+            "convert",
+            "tests/fixtures/wrong-columns.csv",
+            "-t",
+            TEMPLATE,
+            "-o",
+            &arg(dir.path()),
+            "-q",
+        ],
+        "template 'tests/fixtures/simple.toml': tests/fixtures/wrong-columns.csv: [keys] loan: column 'Loan' not found in header row 1 (columns: 'Préstamo', 'Nombre')",
+    );
+}
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(
+        &[
+            "convert",
+            "tests/fixtures/nope.csv",
+            "-t",
+            TEMPLATE,
+            "-o",
+            &arg(dir.path()),
+            "-q",
+        ],
+        "tests/fixtures/nope.csv: cannot read: no such file",
+    );
+    fails_with(
+        &[
+            "convert",
+            "tests/fixtures/bad-values.csv",
+            "-t",
+            "tests/fixtures/nope.toml",
+            "-o",
+            &arg(dir.path()),
+        ],
+        "template 'tests/fixtures/nope.toml': cannot read: no such file",
+    );
+}
+
+#[test]
+fn sheet_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(
+        &[
+            "convert",
+            "samples/per-loan/loans.xlsx#Nope",
+            "samples/per-loan/loans.xlsx#Schedule",
+            "-t",
+            "templates/per-loan.toml",
+            "-o",
+            &arg(dir.path()),
+        ],
+        "samples/per-loan/loans.xlsx: sheet 'Nope' not found (sheets: 'Loans', 'Schedule')",
+    );
+}
+
+#[test]
+fn sheet_by_index_and_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let run = kiva(&[
+        "convert",
+        "samples/per-loan/loans.xlsx#1",
+        "samples/per-loan/loans.xlsx#schedule",
+        "-t",
+        "templates/per-loan.toml",
+        "-o",
+        &arg(&out),
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(drafts(&out).len(), 6);
+}
+
+#[test]
+fn empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(
+        &[
+            "convert",
+            "tests/fixtures/empty.csv",
+            "-t",
+            TEMPLATE,
+            "-o",
+            &arg(dir.path()),
+        ],
+        "tests/fixtures/empty.csv: the file is empty",
+    );
+}
+
+#[test]
+fn template_mistakes_name_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("t.toml");
+    std::fs::write(&template, "shape = \"per-loan\"\n[keys]\nloan = \"Loan\"\n[borrower]\nfirst_name = \"First\"\ngender = { column = \"Sex\", mapp = {} }\n").unwrap();
+    let run = kiva(&[
+        "convert",
+        "tests/fixtures/bad-values.csv",
+        "-t",
+        &arg(&template),
+        "-o",
+        &arg(&dir.path().join("o")),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "kiva-drafts: error: template '{}': line 6: unknown field `mapp`",
+            template.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn undeclared_ambiguous_dates_are_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("t.toml");
+    let text = std::fs::read_to_string(common::root().join(TEMPLATE))
+        .unwrap()
+        .replace(", format = \"dd/mm/yyyy\"", "");
+    std::fs::write(&template, text).unwrap();
+    let csv = dir.path().join("x.csv");
+    std::fs::write(&csv, "Loan;First;Last;Sex;Amount;Currency;Disbursed\nA;Ana;Paz;F;100;USD;03/04/2026\nB;Bo;Paz;M;100;USD;2026-04-03\n").unwrap();
+    let run = kiva(&[
+        "convert",
+        &arg(&csv),
+        "-t",
+        &arg(&template),
+        "-o",
+        &arg(&dir.path().join("o")),
+        "-q",
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "kiva-drafts: error: loan 'A': {}, row 2, column 'Disbursed': '03/04/2026' is not an ISO date (yyyy-mm-dd); day and month are ambiguous: declare format = \"dd/mm/yyyy\" or \"mm/dd/yyyy\" for this column\n",
+            csv.display()
+        )
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let run = kiva(&["convert"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("required"), "{}", run.stderr);
+    let run = kiva(&["frobnicate"]);
+    assert_eq!(run.code, 2);
+    let run = kiva(&["--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("convert"));
+}

@@ -1,0 +1,272 @@
+//! The bundled samples, in every format, convert to the golden drafts in
+//! `tests/golden/<shape>/`. Set `KIVA_UPDATE_GOLDEN=1` to rewrite the golden files
+//! after a deliberate change, then review the diff.
+
+mod common;
+
+use std::path::Path;
+
+use common::{arg, drafts, kiva, root, summary};
+use serde_json::json;
+
+fn convert(inputs: &[&str], template: &str, out: &Path) -> common::Run {
+    let mut args = vec!["convert"];
+    args.extend_from_slice(inputs);
+    let out = arg(out);
+    args.extend_from_slice(&["--template", template, "--out", &out]);
+    kiva(&args)
+}
+
+/// Converts and compares every draft with the golden folder.
+fn check_golden(golden: &str, inputs: &[&str], template: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("drafts");
+    let run = convert(inputs, template, &out);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let got = drafts(&out);
+    let golden_dir = root().join("tests/golden").join(golden);
+    if std::env::var_os("KIVA_UPDATE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&golden_dir);
+        std::fs::create_dir_all(&golden_dir).unwrap();
+        for name in got.keys() {
+            std::fs::copy(out.join(name), golden_dir.join(name)).unwrap();
+        }
+    }
+    let want = drafts(&golden_dir);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "draft files of {inputs:?}"
+    );
+    for (name, value) in &want {
+        assert_eq!(&got[name], value, "{name} from {inputs:?}");
+    }
+    summary(&out)
+}
+
+fn counts(summary: &serde_json::Value) -> serde_json::Value {
+    json!({
+        "loans": summary["loans"],
+        "individual": summary["individual"],
+        "group": summary["group"],
+        "borrowers": summary["borrowers"],
+        "totals": summary["totals"],
+        "rows": summary["rows"],
+    })
+}
+
+#[test]
+fn per_loan_xlsx_and_csv_pair() {
+    let s = check_golden(
+        "per-loan",
+        &["samples/per-loan/loans.xlsx"],
+        "templates/per-loan.toml",
+    );
+    assert_eq!(
+        counts(&s),
+        json!({"loans": 6, "individual": 6, "group": 0, "borrowers": 6,
+               "totals": {"USD": 7205.75}, "rows": {"read": 64, "used": 63, "ignored": 1, "blank": 0}})
+    );
+    assert_eq!(s["inputs"][0]["header_row"], 4);
+    assert_eq!(
+        s["ignored_rows"],
+        json!([{"file": "samples/per-loan/loans.xlsx", "sheet": "Loans", "row": 11, "reason": "totals row"}])
+    );
+    let s = check_golden(
+        "per-loan",
+        &[
+            "samples/per-loan/loans.csv",
+            "samples/per-loan/schedule.csv",
+        ],
+        "templates/per-loan.toml",
+    );
+    assert_eq!(
+        s["rows"],
+        json!({"read": 63, "used": 63, "ignored": 0, "blank": 0})
+    );
+}
+
+#[test]
+fn spanish_windows_1252_pair_keeps_accents() {
+    let s = check_golden(
+        "es",
+        &["samples/es/prestamos.csv", "samples/es/cronograma.csv"],
+        "templates/es-prestamos.toml",
+    );
+    assert_eq!(s["inputs"][0]["encoding"], "windows-1252");
+    assert_eq!(s["inputs"][0]["delimiter"], ";");
+    assert_eq!(s["totals"], json!({"PEN": 20001.25}));
+    let golden = drafts(&root().join("tests/golden/es"));
+    let names: Vec<String> = golden
+        .values()
+        .map(|d| d["entreps"][0]["last_name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"Ibáñez Peña".to_string()), "{names:?}");
+    assert!(names.contains(&"Nuñez Quispe".to_string()), "{names:?}");
+    assert!(
+        golden
+            .values()
+            .any(|d| d["loanuse"].as_str().unwrap().contains("Código"))
+    );
+}
+
+#[test]
+fn per_borrower_groups_xlsx_and_csv() {
+    for inputs in [
+        vec!["samples/per-borrower/borrowers.xlsx"],
+        vec![
+            "samples/per-borrower/borrowers.csv",
+            "samples/per-borrower/schedule.csv",
+        ],
+    ] {
+        let s = check_golden("per-borrower", &inputs, "templates/per-borrower.toml");
+        assert_eq!(
+            counts(&s),
+            json!({"loans": 5, "individual": 2, "group": 3, "borrowers": 14,
+                   "totals": {"UGX": 19_600_000}, "rows": {"read": 102, "used": 102, "ignored": 0, "blank": 0}})
+        );
+    }
+    let golden = drafts(&root().join("tests/golden/per-borrower"));
+    let group = &golden["G-0112.json"];
+    // The last member comes after an individual's row in the export; source order kept.
+    assert_eq!(group["entreps"].as_array().unwrap().len(), 4);
+    assert_eq!(group["not_pictured"].as_array().unwrap().len(), 4);
+    let individual = &golden["L-559001.json"];
+    for field in [
+        "group_name",
+        "internal_client_id",
+        "internal_loan_id",
+        "not_pictured",
+    ] {
+        assert!(
+            individual.get(field).is_none(),
+            "individual loan carries {field}"
+        );
+    }
+}
+
+#[test]
+fn flat_csv_xlsx_and_ods() {
+    for input in [
+        "samples/flat/echeancier.csv",
+        "samples/flat/echeancier.xlsx",
+        "samples/flat/echeancier.ods",
+    ] {
+        let s = check_golden("flat", &[input], "templates/flat.toml");
+        assert_eq!(
+            counts(&s),
+            json!({"loans": 5, "individual": 3, "group": 2, "borrowers": 10,
+                   "totals": {"XOF": 3_675_000}, "rows": {"read": 75, "used": 74, "ignored": 1, "blank": 0}})
+        );
+    }
+}
+
+#[test]
+fn wide_csv_xlsx_and_xls_with_merged_headers() {
+    for input in [
+        "samples/wide/emprestimos.csv",
+        "samples/wide/emprestimos.xlsx",
+        "samples/wide/emprestimos.xls",
+    ] {
+        let s = check_golden("wide", &[input], "templates/wide.toml");
+        assert_eq!(
+            counts(&s),
+            json!({"loans": 5, "individual": 5, "group": 0, "borrowers": 5,
+                   "totals": {"MZN": 128_250.5}, "rows": {"read": 6, "used": 5, "ignored": 1, "blank": 0}})
+        );
+    }
+    let golden = drafts(&root().join("tests/golden/wide"));
+    let lengths: Vec<usize> = golden
+        .values()
+        .map(|d| d["schedule"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(lengths, vec![6, 4, 6, 5, 4]);
+}
+
+#[test]
+fn every_golden_schedule_sums_to_the_loan_amount() {
+    for shape in ["per-loan", "es", "per-borrower", "flat", "wide"] {
+        for (name, draft) in drafts(&root().join("tests/golden").join(shape)) {
+            let cents = |v: &serde_json::Value| (v.as_f64().unwrap() * 100.0).round() as i64;
+            let amount: i64 = draft["entreps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| cents(&e["amount"]))
+                .sum();
+            let principal: i64 = draft["schedule"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| cents(&i["principal"]))
+                .sum();
+            assert_eq!(amount, principal, "{shape}/{name}");
+        }
+    }
+}
+
+#[test]
+fn rerun_replaces_its_own_drafts_and_refuses_foreign_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("drafts");
+    assert_eq!(
+        convert(
+            &["samples/wide/emprestimos.csv"],
+            "templates/wide.toml",
+            &out
+        )
+        .code,
+        0
+    );
+    // A stale draft from the previous run is removed on the next one.
+    let summary_path = out.join("summary.json");
+    let mut s = summary(&out);
+    s["drafts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"file": "OLD-1.json"}));
+    std::fs::write(&summary_path, s.to_string()).unwrap();
+    std::fs::write(out.join("OLD-1.json"), "{}").unwrap();
+    assert_eq!(
+        convert(
+            &["samples/wide/emprestimos.csv"],
+            "templates/wide.toml",
+            &out
+        )
+        .code,
+        0
+    );
+    assert!(!out.join("OLD-1.json").exists());
+    assert_eq!(drafts(&out).len(), 5);
+
+    let foreign = dir.path().join("mine");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "keep me").unwrap();
+    let run = convert(
+        &["samples/wide/emprestimos.csv"],
+        "templates/wide.toml",
+        &foreign,
+    );
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "kiva-drafts: samples/wide/emprestimos.csv: UTF-8, delimiter ',', header on rows 1-2, 6 data rows\n\
+             kiva-drafts: error: {}: the folder is not empty and was not written by kiva-drafts; choose another --out or pass --force\n",
+            foreign.display()
+        )
+    );
+    let forced = kiva(&[
+        "convert",
+        "samples/wide/emprestimos.csv",
+        "-t",
+        "templates/wide.toml",
+        "-o",
+        &arg(&foreign),
+        "--force",
+        "--quiet",
+    ]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(foreign.join("notes.txt").exists());
+    assert_eq!(forced.stdout, "");
+}
