@@ -187,14 +187,14 @@ fn wide_csv_xlsx_and_xls_with_merged_headers() {
 fn every_golden_schedule_sums_to_the_loan_amount() {
     for shape in ["per-loan", "es", "per-borrower", "flat", "wide"] {
         for (name, draft) in drafts(&root().join("tests/golden").join(shape)) {
-            let cents = |v: &serde_json::Value| (v.as_f64().unwrap() * 100.0).round() as i64;
-            let amount: i64 = draft["entreps"]
+            let cents = |v: &serde_json::Value| rust_decimal::Decimal::from_str_exact(&v.to_string()).unwrap();
+            let amount: rust_decimal::Decimal = draft["entreps"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|e| cents(&e["amount"]))
                 .sum();
-            let principal: i64 = draft["schedule"]
+            let principal: rust_decimal::Decimal = draft["schedule"]
                 .as_array()
                 .unwrap()
                 .iter()

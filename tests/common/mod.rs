@@ -39,7 +39,7 @@ pub fn drafts(dir: &Path) -> BTreeMap<String, serde_json::Value> {
     for entry in std::fs::read_dir(dir).expect("folder exists") {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.ends_with(".json") && name != "summary.json" {
+        if path.extension().is_some_and(|e| e == "json") && name != "summary.json" {
             let text = std::fs::read_to_string(&path).unwrap();
             out.insert(name, serde_json::from_str(&text).unwrap());
         }
