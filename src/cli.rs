@@ -4,12 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::amortize::Terms;
 use crate::convert::{self, ConvertArgs};
+use crate::schedule::{self, Format};
 use crate::{Error, Outcome, exit};
 
 /// Turn MIS exports (CSV, Excel, ODS) into Kiva loan drafts.
 #[derive(Debug, Parser)]
-#[command(name = "kiva-drafts", version, about, long_about = None)]
+#[command(name = "kiva-drafts", version, about, long_about = None, args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -47,6 +49,46 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Preview a repayment schedule generated from loan terms.
+    Schedule(ScheduleArgs),
+}
+
+/// Loan terms for `schedule`, as an MIS loan product states them.
+#[derive(Debug, clap::Args)]
+pub struct ScheduleArgs {
+    /// Disbursed amount, in the currency's units (`1000`, `1500000`, `250.50`).
+    #[arg(long)]
+    pub amount: String,
+    /// Nominal annual interest rate in percent (`24` for 24 %/year).
+    #[arg(long, value_name = "PERCENT", allow_hyphen_values = true)]
+    pub annual_rate: String,
+    /// Number of installments.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub installments: i64,
+    /// weekly, biweekly, every-N-days, semi-monthly, monthly, every-N-months, quarterly.
+    #[arg(long)]
+    pub frequency: String,
+    /// declining-balance, declining-balance-equal-principal or flat.
+    #[arg(long)]
+    pub method: String,
+    /// Disbursal date, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub disbursed: String,
+    /// First due date, YYYY-MM-DD (default: one period after disbursal).
+    #[arg(long, value_name = "DATE")]
+    pub first_due: Option<String>,
+    /// ISO 4217 currency code: decides the rounding (UGX 0 decimals, USD 2, KWD 3).
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+    /// Leading installments that pay interest only.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub grace: u32,
+    /// periodic (annual rate / periods per year), actual/365 or 30/360.
+    #[arg(long, default_value = "periodic")]
+    pub day_count: String,
+    /// Output: a table for people, the draft's JSON array, or CSV.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// Parses arguments; on `--help`, `--version` or a usage error, prints and returns the
@@ -95,7 +137,57 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
             };
             convert::run(&args)
         }
+        Command::Schedule(args) => {
+            let terms = terms(args)?;
+            let text =
+                schedule::run(&terms, args.format).map_err(|e| Error::Usage(e.to_string()))?;
+            print!("{text}");
+            Ok(Outcome::Success)
+        }
     }
+}
+
+/// Checks `schedule` arguments and turns them into terms.
+fn terms(args: &ScheduleArgs) -> Result<Terms, Error> {
+    let decimal = |name: &str, text: &str| {
+        rust_decimal::Decimal::from_str_exact(text.trim())
+            .map_err(|_| Error::Usage(format!("--{name}: '{text}' is not a number")))
+    };
+    let date = |name: &str, text: &str| {
+        crate::dates::DateFormat::iso()
+            .parse_date(text)
+            .map_err(|e| Error::Usage(format!("--{name}: '{text}' {e}")))
+    };
+    let currency = args.currency.trim().to_uppercase();
+    let minor_units = crate::money::minor_units(&currency).ok_or_else(|| {
+        Error::Usage(format!(
+            "--currency: '{}' is not an ISO 4217 currency code",
+            args.currency
+        ))
+    })?;
+    let installments = u32::try_from(args.installments).map_err(|_| {
+        Error::Usage(format!(
+            "installments must be at least 1 (got {})",
+            args.installments
+        ))
+    })?;
+    let usage = |e: crate::amortize::TermsError| Error::Usage(e.to_string());
+    Ok(Terms {
+        amount: decimal("amount", &args.amount)?,
+        annual_rate_percent: decimal("annual-rate", &args.annual_rate)?,
+        installments,
+        frequency: args.frequency.parse().map_err(usage)?,
+        method: args.method.parse().map_err(usage)?,
+        disbursed: date("disbursed", &args.disbursed)?,
+        first_due: args
+            .first_due
+            .as_deref()
+            .map(|d| date("first-due", d))
+            .transpose()?,
+        grace: args.grace,
+        day_count: args.day_count.parse().map_err(usage)?,
+        minor_units,
+    })
 }
 
 #[cfg(test)]

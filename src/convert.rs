@@ -211,7 +211,8 @@ fn read_inputs(
 ) -> Result<(Vec<Table>, Option<Table>), Error> {
     let mut refs: Vec<InputRef> = args.inputs.iter().map(|a| InputRef::parse(a)).collect();
     let keys = &template.keys;
-    let mut main_columns = columns_of([&template.loan, &template.borrower].into_iter());
+    let mut main_columns =
+        columns_of([&template.loan, &template.borrower, &template.terms].into_iter());
     main_columns.extend(
         [
             Some(keys.loan.clone()),

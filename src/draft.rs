@@ -86,6 +86,8 @@ pub enum Kind {
     Bool,
     /// An amount in the loan's currency.
     Money,
+    /// A plain decimal number (an interest rate in percent).
+    Number,
     /// A calendar date.
     Date,
     /// `female`, `male` or `unknown` after the template's value map.
@@ -132,6 +134,18 @@ pub const SCHEDULE_FIELDS: &[(&str, Kind)] = &[
     ("date", Kind::Date),
     ("principal", Kind::Money),
     ("interest", Kind::Money),
+];
+
+/// Loan terms from which a schedule is generated (template section `[terms]`); not
+/// draft fields, but read like them.
+pub const TERMS_FIELDS: &[(&str, Kind)] = &[
+    ("installments", Kind::Integer),
+    ("frequency", Kind::Text),
+    ("method", Kind::Text),
+    ("annual_rate", Kind::Number),
+    ("first_due", Kind::Date),
+    ("grace", Kind::Integer),
+    ("day_count", Kind::Text),
 ];
 
 /// Genders the API accepts.

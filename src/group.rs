@@ -12,8 +12,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
+use crate::amortize::{self, DayCount, Frequency, Method, TermsError};
 use crate::draft::{
     BORROWER_FIELDS, Entrep, Kind, LOAN_FIELDS, LoanDraft, SCHEDULE_FIELDS, ScheduleItem,
+    TERMS_FIELDS,
 };
 use crate::map::{BindError, Binder, Bound, Problem, Value, check_minor_units, number_format};
 use crate::money::Money;
@@ -75,6 +77,7 @@ struct Pending {
     loan: Fields,
     borrowers: Vec<Borrower>,
     installments: Vec<(NaiveDate, Money, Money, Origin)>,
+    terms: Fields,
 }
 
 struct Bindings {
@@ -84,6 +87,7 @@ struct Bindings {
     loan: Vec<Bound>,
     borrower: Vec<Bound>,
     schedule: Vec<Bound>,
+    terms: Vec<Bound>,
 }
 
 fn bind_section(
@@ -132,6 +136,7 @@ fn bind_main(template: &Template, table: &Table) -> Result<Bindings, BindError> 
         .transpose()?;
     let loan = bind_section(&mut binder, "loan", &template.loan, LOAN_FIELDS)?;
     let borrower = bind_section(&mut binder, "borrower", &template.borrower, BORROWER_FIELDS)?;
+    let terms = bind_section(&mut binder, "terms", &template.terms, TERMS_FIELDS)?;
     let schedule = if template.schedule_input.is_none() {
         bind_section(&mut binder, "schedule", &template.schedule, SCHEDULE_FIELDS)?
     } else {
@@ -144,6 +149,7 @@ fn bind_main(template: &Template, table: &Table) -> Result<Bindings, BindError> 
         loan,
         borrower,
         schedule,
+        terms,
     })
 }
 
@@ -335,6 +341,8 @@ pub fn group(
             loan.rows.push(row_origin.clone());
             let values = read_fields(&b.loan, table, row, None, &mut problems);
             merge_agreeing(&mut loan.loan, values, &b.loan, "loan", &mut problems);
+            let values = read_fields(&b.terms, table, row, None, &mut problems);
+            merge_agreeing(&mut loan.terms, values, &b.terms, "loan", &mut problems);
             let values = read_fields(&b.borrower, table, row, None, &mut problems);
             let borrower_key = match &b.borrower_key {
                 Some(k) => read_key(k, &mut problems),
@@ -572,6 +580,12 @@ fn finish(mut p: Pending, out: &mut Grouped) {
     if group {
         draft.not_pictured = Some(not_pictured);
     }
+    if !p.terms.is_empty() && p.installments.is_empty() && p.problems.is_empty() {
+        match generate_schedule(&p, draft.amount(), currency.as_deref()) {
+            Ok(installments) => p.installments = installments,
+            Err(problem) => p.problems.push(problem),
+        }
+    }
     let mut by_date: BTreeMap<NaiveDate, (Money, Money, Origin)> = BTreeMap::new();
     for (date, principal, interest, origin) in p.installments {
         if let Some(c) = &currency {
@@ -682,4 +696,108 @@ fn set_loan_field(d: &mut LoanDraft, name: &str, value: &Value) {
         "internal_loan_id" => d.internal_loan_id = text(),
         _ => {}
     }
+}
+
+/// The term field a generation error is about, to point at its cell.
+fn term_field_of(error: &TermsError) -> &'static str {
+    match error {
+        TermsError::NoInstallments(_) | TermsError::TooManyInstallments(_) => "installments",
+        TermsError::NegativeRate(_) => "annual_rate",
+        TermsError::GraceTooLong { .. } => "grace",
+        TermsError::FirstDueNotAfterDisbursal { .. } => "first_due",
+        TermsError::UnknownFrequency(_) | TermsError::ZeroInterval(_) => "frequency",
+        TermsError::UnknownMethod(_) => "method",
+        TermsError::UnknownDayCount(_) => "day_count",
+        _ => "",
+    }
+}
+
+/// Generates a loan's schedule from its terms (`[terms]` in the template).
+fn generate_schedule(
+    p: &Pending,
+    amount: Money,
+    currency: Option<&str>,
+) -> Result<Vec<(NaiveDate, Money, Money, Origin)>, Problem> {
+    let row = p.rows[0].clone();
+    let field = |name: &str| p.terms.iter().find(|(n, _, _)| *n == name);
+    let origin_of = |name: &str| field(name).map_or_else(|| row.clone(), |(_, _, o)| o.clone());
+    let fail = |name: &str, message: String| Problem {
+        origin: origin_of(name),
+        value: field(name).map(|(_, v, _)| v.to_string()),
+        message,
+    };
+    let word = |name: &str| field(name).map(|(_, v, _)| v.to_string());
+    let integer = |name: &str| match field(name) {
+        Some((_, Value::Integer(i), _)) => {
+            u32::try_from(*i).map_err(|_| fail(name, "is too large".into()))
+        }
+        _ => Ok(0),
+    };
+    let disbursed = match p.loan.iter().find(|(n, _, _)| *n == "disburse_time") {
+        Some((_, Value::Date(d), _)) => *d,
+        _ => {
+            return Err(Problem {
+                origin: row,
+                value: None,
+                message: "no disbursal date: the schedule cannot be generated".into(),
+            });
+        }
+    };
+    let Some(minor_units) = currency.and_then(crate::money::minor_units) else {
+        return Err(Problem {
+            origin: row,
+            value: None,
+            message: "no currency: the schedule cannot be generated".into(),
+        });
+    };
+    let parse = |name: &str, default: &str| word(name).unwrap_or_else(|| default.to_string());
+    let frequency: Frequency = parse("frequency", "")
+        .parse()
+        .map_err(|e: TermsError| fail("frequency", format!("cannot be used: {e}")))?;
+    let method: Method = parse("method", "")
+        .parse()
+        .map_err(|e: TermsError| fail("method", format!("cannot be used: {e}")))?;
+    let day_count: DayCount = parse("day_count", "periodic")
+        .parse()
+        .map_err(|e: TermsError| fail("day_count", format!("cannot be used: {e}")))?;
+    let annual_rate_percent = match field("annual_rate") {
+        Some((_, Value::Money(m), _)) => m.0,
+        _ => rust_decimal::Decimal::ZERO,
+    };
+    let first_due = match field("first_due") {
+        Some((_, Value::Date(d), _)) => Some(*d),
+        _ => None,
+    };
+    let terms = amortize::Terms {
+        amount: amount.0,
+        annual_rate_percent,
+        installments: integer("installments")?,
+        frequency,
+        method,
+        disbursed,
+        first_due,
+        grace: integer("grace")?,
+        day_count,
+        minor_units,
+    };
+    let installments = amortize::generate(&terms).map_err(|e| {
+        let name = term_field_of(&e);
+        Problem {
+            origin: origin_of(name),
+            value: None,
+            message: format!("the schedule cannot be generated: {e}"),
+        }
+    })?;
+    let origin = origin_of("installments");
+    Ok(installments
+        .into_iter()
+        .map(|i| {
+            (
+                i.date,
+                Money(i.principal),
+                Money(i.interest),
+                origin.clone(),
+            )
+        })
+        .collect())
 }

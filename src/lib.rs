@@ -16,6 +16,7 @@ pub mod group;
 pub mod map;
 pub mod money;
 pub mod read;
+pub mod schedule;
 pub mod template;
 
 /// How a command that ran to its end went.

@@ -347,7 +347,7 @@ impl Bound {
                     "is not yes/no (expected yes, no, sí, non, sim, não, true, false, 1, 0; or map it)".to_string()
                 }),
             },
-            Kind::Money => match cell {
+            Kind::Money | Kind::Number => match cell {
                 Cell::Number(n) => Money::from_f64(*n).map(Value::Money).ok_or_else(|| "is not a number".to_string()),
                 Cell::Text(t) => self.number.parse(t).map(|d| Value::Money(Money(d))),
                 Cell::Date(_) => Err("is a date cell, not an amount".into()),

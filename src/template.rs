@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::dates::DateFormat;
-use crate::draft::{BORROWER_FIELDS, Kind, LOAN_FIELDS, SCHEDULE_FIELDS};
+use crate::draft::{BORROWER_FIELDS, Kind, LOAN_FIELDS, SCHEDULE_FIELDS, TERMS_FIELDS};
 
 /// How the rows of an export relate to loans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -199,6 +199,9 @@ pub struct Template {
     pub borrower: BTreeMap<String, FieldSource>,
     #[serde(default)]
     pub schedule: BTreeMap<String, FieldSource>,
+    /// Loan terms to generate the schedule from, when the export has no installments.
+    #[serde(default)]
+    pub terms: BTreeMap<String, FieldSource>,
 }
 
 /// A template that cannot be used.
@@ -240,6 +243,42 @@ impl Template {
         check_section("loan", &self.loan, LOAN_FIELDS)?;
         check_section("borrower", &self.borrower, BORROWER_FIELDS)?;
         check_section("schedule", &self.schedule, SCHEDULE_FIELDS)?;
+        check_section("terms", &self.terms, TERMS_FIELDS)?;
+        if !self.terms.is_empty() {
+            if !self.schedule.is_empty() {
+                return Err(
+                    "[terms] generates the schedule: remove [schedule] (or [terms])".into(),
+                );
+            }
+            for required in ["installments", "frequency", "annual_rate", "method"] {
+                if !self.terms.contains_key(required) {
+                    return Err(format!("[terms] needs {required} (a column or a value)"));
+                }
+            }
+            if !self.loan.contains_key("disburse_time") {
+                return Err(
+                    "[terms] needs [loan] disburse_time: schedules start at disbursal".into(),
+                );
+            }
+            if !self.loan.contains_key("currency") {
+                return Err(
+                    "[terms] needs [loan] currency: installments are rounded to its minor unit"
+                        .into(),
+                );
+            }
+            for word in ["frequency", "method", "day_count"] {
+                if let Some(FieldSource(def)) = self.terms.get(word) {
+                    if let Some(value) = def.value.as_ref().and_then(scalar_text) {
+                        let parsed = match word {
+                            "frequency" => value.parse::<crate::amortize::Frequency>().map(|_| ()),
+                            "method" => value.parse::<crate::amortize::Method>().map(|_| ()),
+                            _ => value.parse::<crate::amortize::DayCount>().map(|_| ()),
+                        };
+                        parsed.map_err(|e| format!("[terms] {word}: {e}"))?;
+                    }
+                }
+            }
+        }
         let has = |name: &str| self.borrower.contains_key(name);
         if !has("first_name") && !has("name") {
             return Err("[borrower] needs first_name (and last_name) or name".into());
@@ -273,7 +312,7 @@ impl Template {
             .values()
             .any(|FieldSource(d)| d.column.as_deref().is_some_and(|c| c.contains("{n}")));
         match self.shape {
-            Shape::Wide if !wide => {
+            Shape::Wide if !wide && self.terms.is_empty() => {
                 return Err("shape \"wide\" needs [schedule] columns with {n} for the installment number, e.g. date = \"Due Date {n}\"".into());
             }
             Shape::Flat if self.schedule_input.is_some() => {

@@ -187,7 +187,9 @@ fn wide_csv_xlsx_and_xls_with_merged_headers() {
 fn every_golden_schedule_sums_to_the_loan_amount() {
     for shape in ["per-loan", "es", "per-borrower", "flat", "wide"] {
         for (name, draft) in drafts(&root().join("tests/golden").join(shape)) {
-            let cents = |v: &serde_json::Value| rust_decimal::Decimal::from_str_exact(&v.to_string()).unwrap();
+            let cents = |v: &serde_json::Value| {
+                rust_decimal::Decimal::from_str_exact(&v.to_string()).unwrap()
+            };
             let amount: rust_decimal::Decimal = draft["entreps"]
                 .as_array()
                 .unwrap()
