@@ -18,6 +18,7 @@ pub mod money;
 pub mod read;
 pub mod schedule;
 pub mod template;
+pub mod validate;
 
 /// How a command that ran to its end went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
