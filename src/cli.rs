@@ -51,6 +51,8 @@ pub enum Command {
     },
     /// Preview a repayment schedule generated from loan terms.
     Schedule(ScheduleArgs),
+    /// Upload a drafts folder to Kiva's Partner API (safe to rerun).
+    Upload(crate::kiva::upload::UploadArgs),
 }
 
 /// Loan terms for `schedule`, as an MIS loan product states them.
@@ -137,6 +139,7 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
             };
             convert::run(&args)
         }
+        Command::Upload(args) => crate::kiva::upload::run(args),
         Command::Schedule(args) => {
             let terms = terms(args)?;
             let text =

@@ -13,6 +13,7 @@ pub mod dates;
 pub mod draft;
 pub mod emit;
 pub mod group;
+pub mod kiva;
 pub mod map;
 pub mod money;
 pub mod read;

@@ -1,0 +1,3 @@
+//! Kiva's Partner API: authentication, the HTTP client, bulk upload and its ledger.
+
+pub mod upload;
