@@ -48,11 +48,65 @@ pub enum Command {
         /// Print only errors.
         #[arg(short, long)]
         quiet: bool,
+        /// Write a copy of the input rows with a Status column (OK, errors, warnings),
+        /// coloured per row, to fix the export where it was made.
+        #[arg(long, value_name = "FILE.xlsx")]
+        annotate: Option<PathBuf>,
+        #[command(flatten)]
+        checks: CheckArgs,
+    },
+    /// Check draft files (or folders of them) against Kiva's rules.
+    Validate {
+        /// Draft JSON files or folders of them (summary.json is skipped).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print only the final counts.
+        #[arg(short, long)]
+        quiet: bool,
+        #[command(flatten)]
+        checks: CheckArgs,
     },
     /// Preview a repayment schedule generated from loan terms.
     Schedule(ScheduleArgs),
     /// Upload a drafts folder to Kiva's Partner API (safe to rerun).
     Upload(crate::kiva::upload::UploadArgs),
+}
+
+/// Validation and report options of `convert` and `validate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Write the findings for machines: FILE.json or FILE.csv (repeatable).
+    #[arg(long = "report", value_name = "FILE")]
+    pub reports: Vec<PathBuf>,
+    /// Treat warnings as failures (exit 1).
+    #[arg(long)]
+    pub strict: bool,
+    /// Largest accepted photo, in megabytes.
+    #[arg(long, default_value_t = 10, value_name = "MB")]
+    pub image_limit: u64,
+    /// The date the disbursal-date checks use (default: today). For reproducible runs.
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<String>,
+}
+
+impl CheckArgs {
+    /// Turns the options into settings, checking them.
+    pub fn settings(&self) -> Result<crate::report::Settings, Error> {
+        let mut options = crate::validate::Options {
+            image_limit: self.image_limit.saturating_mul(1024 * 1024),
+            ..crate::validate::Options::default()
+        };
+        if let Some(today) = &self.today {
+            options.today = crate::dates::DateFormat::iso()
+                .parse_date(today)
+                .map_err(|e| Error::Usage(format!("--today: '{today}' {e}")))?;
+        }
+        Ok(crate::report::Settings {
+            reports: self.reports.clone(),
+            strict: self.strict,
+            options,
+        })
+    }
 }
 
 /// Loan terms for `schedule`, as an MIS loan product states them.
@@ -126,6 +180,8 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
             delimiter,
             header_row,
             quiet,
+            annotate,
+            checks,
         } => {
             let args = ConvertArgs {
                 inputs: inputs.clone(),
@@ -136,9 +192,16 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
                 delimiter: delimiter.clone(),
                 header_row: header_row.and_then(|n| usize::try_from(n).ok()),
                 quiet: *quiet,
+                checks: checks.settings()?,
+                annotate: annotate.clone(),
             };
             convert::run(&args)
         }
+        Command::Validate {
+            paths,
+            quiet,
+            checks,
+        } => crate::validate_cmd::run(paths, &checks.settings()?, *quiet),
         Command::Upload(args) => crate::kiva::upload::run(args),
         Command::Schedule(args) => {
             let terms = terms(args)?;

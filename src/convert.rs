@@ -8,13 +8,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::annotate;
 use crate::emit;
 use crate::group::{self, FailedLoan, Grouped, IgnoredRow};
 use crate::map::Problem;
 use crate::money::Money;
 use crate::read::header::HeaderSpec;
 use crate::read::{self, InputRef, ReadOptions, Table};
+use crate::report::{self, Finding, Report};
 use crate::template::{FieldSource, InputSpec, Template, delimiter_byte};
+use crate::validate::{self, Severity};
 use crate::{Error, Outcome};
 
 /// Problems printed per loan; all of them are in summary.json.
@@ -31,6 +34,10 @@ pub struct ConvertArgs {
     pub delimiter: Option<String>,
     pub header_row: Option<usize>,
     pub quiet: bool,
+    /// Validation, reports, `--strict`.
+    pub checks: report::Settings,
+    /// `--annotate FILE.xlsx`.
+    pub annotate: Option<PathBuf>,
 }
 
 /// The result of a conversion, for callers (validate, upload, review) and tests.
@@ -39,6 +46,8 @@ pub struct Converted {
     pub tables: Vec<Table>,
     pub grouped: Grouped,
     pub summary: Summary,
+    /// Problems of failed loans and rule diagnostics of the drafts.
+    pub report: Report,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +87,10 @@ pub struct DraftEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     pub installments: usize,
+    /// Rule errors (the draft cannot be published as is; upload skips it).
+    pub errors: usize,
+    /// Rule warnings (to fill in PA2 before publishing).
+    pub warnings: usize,
     pub rows: Vec<RowRef>,
 }
 
@@ -135,6 +148,8 @@ pub struct Summary {
     pub borrowers: usize,
     pub totals: BTreeMap<String, Money>,
     pub loans_with_errors: usize,
+    pub drafts_with_rule_errors: usize,
+    pub drafts_with_warnings: usize,
     pub rows: RowCounts,
     pub drafts: Vec<DraftEntry>,
     pub errors: Vec<FailedEntry>,
@@ -316,6 +331,8 @@ fn summarize(
             amount,
             currency,
             installments: loan.draft.schedule.len(),
+            errors: 0,
+            warnings: 0,
             rows: loan.rows.iter().map(row_ref).collect(),
         });
     }
@@ -352,6 +369,8 @@ fn summarize(
         borrowers: grouped.loans.iter().map(|l| l.draft.entreps.len()).sum(),
         totals,
         loans_with_errors: grouped.failed.len(),
+        drafts_with_rule_errors: 0,
+        drafts_with_warnings: 0,
         rows: RowCounts {
             read: grouped.rows_read,
             used,
@@ -372,18 +391,106 @@ fn summarize(
     }
 }
 
-/// Reads, groups and summarizes without writing anything.
+/// Validates the built drafts and gathers every finding; fills the summary's counts.
+fn check(grouped: &Grouped, summary: &mut Summary, options: &validate::Options) -> Report {
+    let mut report = Report {
+        drafts: grouped.loans.len(),
+        findings: Vec::new(),
+    };
+    for failed in &grouped.failed {
+        report.findings.extend(
+            failed
+                .problems
+                .iter()
+                .map(|p| Finding::from_problem(&failed.key, p)),
+        );
+    }
+    let values: Vec<serde_json::Value> = grouped
+        .loans
+        .iter()
+        .map(|l| serde_json::to_value(&l.draft).unwrap_or_default())
+        .collect();
+    let mut diagnostics: Vec<Vec<validate::Diagnostic>> = values
+        .iter()
+        .map(|v| validate::check_value(v, options))
+        .collect();
+    let keyed: Vec<(&str, &serde_json::Value)> = grouped
+        .loans
+        .iter()
+        .map(|l| l.key.as_str())
+        .zip(&values)
+        .collect();
+    for (i, d) in validate::check_batch(&keyed) {
+        diagnostics[i].push(d);
+    }
+    for ((loan, entry), found) in grouped
+        .loans
+        .iter()
+        .zip(summary.drafts.iter_mut())
+        .zip(diagnostics)
+    {
+        entry.errors = found
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        entry.warnings = found.len() - entry.errors;
+        summary.drafts_with_rule_errors += usize::from(entry.errors > 0);
+        summary.drafts_with_warnings += usize::from(entry.warnings > 0);
+        report.findings.extend(
+            found
+                .into_iter()
+                .map(|d| Finding::from_diagnostic(d, loan, &entry.file)),
+        );
+    }
+    report
+}
+
+/// The Status of every input row, for the annotated workbook.
+fn statuses(converted: &Converted) -> annotate::Statuses {
+    let mut statuses = annotate::Statuses::new();
+    for ignored in &converted.summary.ignored_rows {
+        statuses
+            .entry((ignored.file.clone(), ignored.sheet.clone(), ignored.row))
+            .or_default()
+            .ignored = Some(ignored.reason.clone());
+    }
+    for f in &converted.report.findings {
+        for source in &f.sources {
+            let mut note = String::new();
+            if let Some(column) = &source.column {
+                note.push_str(&format!("{column}: "));
+            }
+            if let Some(value) = &f.value {
+                note.push_str(&format!("'{value}' "));
+            }
+            note.push_str(&f.message);
+            statuses
+                .entry((source.file.clone(), source.sheet.clone(), source.row))
+                .or_default()
+                .notes
+                .push((f.severity, note));
+        }
+    }
+    statuses
+}
+
+/// Reads, groups, validates and summarizes without writing anything.
 pub fn convert_in_memory(args: &ConvertArgs) -> Result<Converted, Error> {
     let template = Template::load(&args.template).map_err(Error::Template)?;
     let (tables, schedule) = read_inputs(&template, args)?;
-    let mut grouped = group::group(&template, &tables, schedule.as_ref())
-        .map_err(|e| Error::Usage(format!("template '{}': {}", args.template.display(), e.0)))?;
+    let mut grouped = group::group(
+        &template,
+        &tables,
+        schedule.as_ref(),
+        args.checks.options.image_limit,
+    )
+    .map_err(|e| Error::Usage(format!("template '{}': {}", args.template.display(), e.0)))?;
     for loan in &mut grouped.loans {
         group::fill_member_ids(&template, loan);
     }
     let keys: Vec<&str> = grouped.loans.iter().map(|l| l.key.as_str()).collect();
     let files = emit::file_names(&keys);
-    let summary = summarize(
+    let mut summary = summarize(
         &args.template,
         &template,
         &tables,
@@ -391,6 +498,7 @@ pub fn convert_in_memory(args: &ConvertArgs) -> Result<Converted, Error> {
         &grouped,
         &files,
     );
+    let report = check(&grouped, &mut summary, &args.checks.options);
     let mut all = tables;
     all.extend(schedule);
     Ok(Converted {
@@ -398,6 +506,7 @@ pub fn convert_in_memory(args: &ConvertArgs) -> Result<Converted, Error> {
         tables: all,
         grouped,
         summary,
+        report,
     })
 }
 
@@ -479,13 +588,14 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
     }
     if !args.quiet {
         println!(
-            "wrote {} draft{} to {} ({} individual, {} group, {} borrowers)",
+            "wrote {} draft{} to {} ({} individual, {} group, {} borrower{})",
             s.loans,
             if s.loans == 1 { "" } else { "s" },
             args.out.display(),
             s.individual,
             s.group,
-            s.borrowers
+            s.borrowers,
+            if s.borrowers == 1 { "" } else { "s" }
         );
         for (currency, total) in &s.totals {
             println!("  total {currency}: {total}");
@@ -509,10 +619,29 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
                 if s.loans_with_errors == 1 { "" } else { "s" }
             );
         }
+        let written = Report {
+            drafts: converted.report.drafts,
+            findings: converted
+                .report
+                .findings
+                .iter()
+                .filter(|f| f.file.is_some())
+                .cloned()
+                .collect(),
+        };
+        print!("{}", written.terminal());
     }
-    Ok(if s.loans_with_errors > 0 {
-        Outcome::SomeFailed
-    } else {
-        Outcome::Success
-    })
+    report::write_all(&converted.report, &args.checks.reports).map_err(Error::Usage)?;
+    if let Some(path) = &args.annotate {
+        annotate::write(path, &converted.tables, &statuses(&converted)).map_err(Error::Usage)?;
+    }
+    let rule_errors = s.drafts_with_rule_errors > 0;
+    let strict_failure = args.checks.strict && s.drafts_with_warnings > 0;
+    Ok(
+        if s.loans_with_errors > 0 || rule_errors || strict_failure {
+            Outcome::SomeFailed
+        } else {
+            Outcome::Success
+        },
+    )
 }

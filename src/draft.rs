@@ -111,6 +111,9 @@ pub const LOAN_FIELDS: &[(&str, Kind)] = &[
     ("client_waiver_signed", Kind::Bool),
     ("image_encoded", Kind::Text),
     ("image_url", Kind::Text),
+    // Not an API field: a JPEG/PNG/GIF file (path relative to the export's folder) read
+    // and sent as `image_encoded`.
+    ("image_file", Kind::Text),
     ("group_name", Kind::Text),
     ("internal_client_id", Kind::Id),
     ("internal_loan_id", Kind::Id),

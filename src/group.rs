@@ -223,6 +223,7 @@ fn merge_agreeing(
                 }
             }
             Some((_, existing, first)) if *existing != value => problems.push(Problem {
+                rule: "input-value",
                 origin: origin.clone(),
                 value: Some(value.to_string()),
                 message: format!(
@@ -257,6 +258,7 @@ fn read_installment(
     else {
         if problems.len() == before {
             problems.push(Problem {
+                rule: "input-value",
                 origin,
                 value: None,
                 message: "installment without a due date".into(),
@@ -279,6 +281,7 @@ pub fn group(
     template: &Template,
     main: &[Table],
     schedule: Option<&Table>,
+    image_limit: u64,
 ) -> Result<Grouped, BindError> {
     let mut out = Grouped::default();
     let mut pending: Vec<Pending> = Vec::new();
@@ -388,7 +391,7 @@ pub fn group(
         join_schedule(template, spec, table, &mut pending, &index, &mut out)?;
     }
     for p in pending {
-        finish(p, &mut out);
+        finish(p, image_limit, &mut out);
     }
     Ok(out)
 }
@@ -416,6 +419,7 @@ fn add_borrower(
             problems,
         ),
         (Shape::Flat, None) if key.is_none() => problems.push(Problem {
+            rule: "input-value",
             origin: row.clone(),
             value: None,
             message: "no borrower key: in a flat export each row must name its borrower".into(),
@@ -426,6 +430,7 @@ fn add_borrower(
             row: row.row,
         }),
         (_, Some(i)) => problems.push(Problem {
+            rule: "input-value",
             origin: row.clone(),
             value: key.clone(),
             message: format!(
@@ -434,6 +439,7 @@ fn add_borrower(
             ),
         }),
         (_, None) if !loan.from_group_key && !loan.borrowers.is_empty() => problems.push(Problem {
+            rule: "input-value",
             origin: row.clone(),
             value: Some(loan.key.clone()),
             message: format!(
@@ -525,13 +531,35 @@ fn text_of(fields: &Fields, name: &str) -> Option<String> {
         .map(|(_, v, _)| v.to_string())
 }
 
-fn finish(mut p: Pending, out: &mut Grouped) {
+fn finish(mut p: Pending, image_limit: u64, out: &mut Grouped) {
     let group = p.borrowers.len() > 1;
     let mut draft = LoanDraft::default();
     let mut fields: Vec<(String, Origin)> = Vec::new();
     let currency = text_of(&p.loan, "currency");
     for (name, value, origin) in &p.loan {
         if !group && crate::draft::GROUP_ONLY.contains(name) {
+            continue;
+        }
+        if *name == "image_file" {
+            let relative = std::path::PathBuf::from(value.to_string());
+            let base = std::path::Path::new(&origin.source.file)
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
+            let path = if relative.is_absolute() {
+                relative
+            } else {
+                base.join(relative)
+            };
+            match crate::validate::load_image_file(&path, image_limit) {
+                Ok(uri) => draft.image_encoded = Some(uri),
+                Err(message) => p.problems.push(Problem {
+                    rule: "image-file",
+                    origin: origin.clone(),
+                    value: Some(value.to_string()),
+                    message,
+                }),
+            }
+            fields.push(("image_encoded".to_string(), origin.clone()));
             continue;
         }
         set_loan_field(&mut draft, name, value);
@@ -553,15 +581,15 @@ fn finish(mut p: Pending, out: &mut Grouped) {
                 ("client_id", v) => e.client_id = Some(v.to_string()),
                 ("loan_id", v) => e.loan_id = Some(v.to_string()),
                 ("amount", Value::Money(m)) => {
-                    if let Some(c) = &currency {
-                        if let Err(message) = check_minor_units(*m, c) {
+                    if let Some(c) = &currency
+                        && let Err(message) = check_minor_units(*m, c) {
                             p.problems.push(Problem {
+                                rule: "input-value",
                                 origin: origin.clone(),
                                 value: Some(m.to_string()),
                                 message,
                             });
                         }
-                    }
                     e.amount = Some(*m);
                 }
                 ("not_pictured", Value::Bool(b)) => pictured = *b,
@@ -592,6 +620,7 @@ fn finish(mut p: Pending, out: &mut Grouped) {
             for m in [principal, interest] {
                 if let Err(message) = check_minor_units(m, c) {
                     p.problems.push(Problem {
+                        rule: "input-value",
                         origin: origin.clone(),
                         value: Some(m.to_string()),
                         message,
@@ -722,6 +751,7 @@ fn generate_schedule(
     let field = |name: &str| p.terms.iter().find(|(n, _, _)| *n == name);
     let origin_of = |name: &str| field(name).map_or_else(|| row.clone(), |(_, _, o)| o.clone());
     let fail = |name: &str, message: String| Problem {
+        rule: "input-value",
         origin: origin_of(name),
         value: field(name).map(|(_, v, _)| v.to_string()),
         message,
@@ -737,6 +767,7 @@ fn generate_schedule(
         Some((_, Value::Date(d), _)) => *d,
         _ => {
             return Err(Problem {
+                rule: "input-value",
                 origin: row,
                 value: None,
                 message: "no disbursal date: the schedule cannot be generated".into(),
@@ -745,6 +776,7 @@ fn generate_schedule(
     };
     let Some(minor_units) = currency.and_then(crate::money::minor_units) else {
         return Err(Problem {
+            rule: "input-value",
             origin: row,
             value: None,
             message: "no currency: the schedule cannot be generated".into(),
@@ -783,6 +815,7 @@ fn generate_schedule(
     let installments = amortize::generate(&terms).map_err(|e| {
         let name = term_field_of(&e);
         Problem {
+            rule: "input-value",
             origin: origin_of(name),
             value: None,
             message: format!("the schedule cannot be generated: {e}"),

@@ -7,6 +7,7 @@
 //! codes (0 all done, 1 some loans failed, 2 usage or I/O error).
 
 pub mod amortize;
+pub mod annotate;
 pub mod cli;
 pub mod convert;
 pub mod dates;
@@ -17,9 +18,11 @@ pub mod kiva;
 pub mod map;
 pub mod money;
 pub mod read;
+pub mod report;
 pub mod schedule;
 pub mod template;
 pub mod validate;
+pub mod validate_cmd;
 
 /// How a command that ran to its end went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

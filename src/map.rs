@@ -44,6 +44,8 @@ impl fmt::Display for Value {
 /// A value that could not be read, with its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The rule broken (see `validate::RULES`): `input-value` for unreadable values.
+    pub rule: &'static str,
     pub origin: Origin,
     /// The raw value as the user sees it (None when the problem is not one cell's).
     pub value: Option<String>,
@@ -281,6 +283,7 @@ impl Bound {
             },
         };
         let problem = |value: &Cell, message: String| Problem {
+            rule: "input-value",
             origin: self.origin(table, row, n),
             value: Some(value.display()),
             message,

@@ -267,8 +267,8 @@ impl Template {
                 );
             }
             for word in ["frequency", "method", "day_count"] {
-                if let Some(FieldSource(def)) = self.terms.get(word) {
-                    if let Some(value) = def.value.as_ref().and_then(scalar_text) {
+                if let Some(FieldSource(def)) = self.terms.get(word)
+                    && let Some(value) = def.value.as_ref().and_then(scalar_text) {
                         let parsed = match word {
                             "frequency" => value.parse::<crate::amortize::Frequency>().map(|_| ()),
                             "method" => value.parse::<crate::amortize::Method>().map(|_| ()),
@@ -276,7 +276,6 @@ impl Template {
                         };
                         parsed.map_err(|e| format!("[terms] {word}: {e}"))?;
                     }
-                }
             }
         }
         let has = |name: &str| self.borrower.contains_key(name);
@@ -286,19 +285,17 @@ impl Template {
         if has("name") && (has("first_name") || has("last_name")) {
             return Err("[borrower] has both name and first_name/last_name: keep one".into());
         }
-        if let Some(FieldSource(def)) = self.borrower.get("name") {
-            if def.split.is_none() {
+        if let Some(FieldSource(def)) = self.borrower.get("name")
+            && def.split.is_none() {
                 return Err("[borrower] name: say how to split it: split = \"given-family\", \"given-family2\", \"family-given\" or \"family-comma-given\"".into());
             }
-        }
         for (name, FieldSource(def)) in &self.loan {
-            if let Some(member) = &def.members {
-                if !["client_id", "loan_id"].contains(&member.as_str()) {
+            if let Some(member) = &def.members
+                && !["client_id", "loan_id"].contains(&member.as_str()) {
                     return Err(format!(
                         "[loan] {name}: members must be \"client_id\" or \"loan_id\""
                     ));
                 }
-            }
         }
         if !self.schedule.is_empty() {
             for required in ["date", "principal", "interest"] {
@@ -343,16 +340,14 @@ impl Template {
             }
         }
         for spec in std::iter::once(&self.input).chain(self.schedule_input.as_ref()) {
-            if let Some(d) = spec.decimal {
-                if d != '.' && d != ',' {
+            if let Some(d) = spec.decimal
+                && d != '.' && d != ',' {
                     return Err(format!("decimal must be \".\" or \",\" (got \"{d}\")"));
                 }
-            }
-            if let Some(n) = spec.header_rows {
-                if !(1..=2).contains(&n) {
+            if let Some(n) = spec.header_rows
+                && !(1..=2).contains(&n) {
                     return Err(format!("header_rows must be 1 or 2 (got {n})"));
                 }
-            }
             if spec.header_row == Some(0) {
                 return Err("header_row counts from 1".into());
             }
@@ -411,13 +406,12 @@ fn check_section(
         if def.split.is_some() && *kind != Kind::FullName {
             return Err(format!("[{section}] {name}: split is only for name"));
         }
-        if let Some(d) = def.decimal {
-            if d != '.' && d != ',' {
+        if let Some(d) = def.decimal
+            && d != '.' && d != ',' {
                 return Err(format!(
                     "[{section}] {name}: decimal must be \".\" or \",\""
                 ));
             }
-        }
     }
     Ok(())
 }

@@ -2,15 +2,21 @@
 //! must still fill in by hand before publishing (warnings).
 //!
 //! Drafts with gaps are normal (the API accepts partial drafts); drafts that break rules
-//! are not. Each [`Diagnostic`] names the rule, the field and, when the draft came from
-//! `convert`, the source cells.
+//! are not. The checks work on the draft's JSON, so hand-edited files with wrong types
+//! (an amount in quotes, an id with a fraction) are diagnosed rather than refused. Each
+//! [`Diagnostic`] names the rule and the field; `convert` adds the source cells.
 
+use std::collections::HashMap;
 use std::fmt;
 
+use base64::Engine as _;
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::draft::LoanDraft;
+use crate::draft::{GENDERS, GROUP_ONLY, LoanDraft};
+use crate::money;
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -42,10 +48,184 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// The rules, with their severity and what they mean (for reports and the README).
+pub const RULES: &[(&str, Severity, &str)] = &[
+    (
+        "individual-with-group-fields",
+        Severity::Error,
+        "individual loan carrying group_name, internal_client_id, internal_loan_id or not_pictured",
+    ),
+    (
+        "group-without-name",
+        Severity::Error,
+        "group loan without group_name",
+    ),
+    (
+        "group-without-not-pictured",
+        Severity::Error,
+        "group loan without not_pictured",
+    ),
+    (
+        "not-pictured-length",
+        Severity::Error,
+        "not_pictured has not one entry per borrower",
+    ),
+    ("no-borrower", Severity::Error, "no borrower in entreps"),
+    (
+        "borrower-without-first-name",
+        Severity::Error,
+        "borrower without first name",
+    ),
+    (
+        "borrower-without-amount",
+        Severity::Error,
+        "borrower without amount",
+    ),
+    (
+        "amount-not-positive",
+        Severity::Error,
+        "borrower amount zero or negative",
+    ),
+    (
+        "schedule-date-format",
+        Severity::Error,
+        "schedule date not YYYY-MM-DD",
+    ),
+    (
+        "schedule-dates-not-increasing",
+        Severity::Error,
+        "schedule dates not strictly increasing",
+    ),
+    (
+        "schedule-before-disbursal",
+        Severity::Error,
+        "installment on or before the disbursal date",
+    ),
+    (
+        "schedule-negative",
+        Severity::Error,
+        "negative principal or interest",
+    ),
+    (
+        "schedule-principal-mismatch",
+        Severity::Error,
+        "total principal differs from the borrowers' amounts",
+    ),
+    (
+        "currency-not-iso",
+        Severity::Error,
+        "currency not an ISO 4217 code",
+    ),
+    (
+        "disburse-time-not-date",
+        Severity::Error,
+        "disburse_time not a YYYY-MM-DD date",
+    ),
+    (
+        "gender-invalid",
+        Severity::Error,
+        "gender not female, male or unknown",
+    ),
+    (
+        "id-with-fraction",
+        Severity::Error,
+        "an id given as a number with a fractional part",
+    ),
+    (
+        "wrong-type",
+        Severity::Error,
+        "a field of the wrong JSON type",
+    ),
+    (
+        "amount-too-precise",
+        Severity::Error,
+        "an amount with more decimals than the currency has",
+    ),
+    (
+        "duplicate-loan",
+        Severity::Error,
+        "the same loan twice in a batch (same key or same borrower loan ids)",
+    ),
+    (
+        "duplicate-borrower",
+        Severity::Error,
+        "the same borrower twice in one group",
+    ),
+    (
+        "image-invalid",
+        Severity::Error,
+        "image_encoded not a base64 JPEG/PNG/GIF data URI, or too large",
+    ),
+    (
+        "image-file",
+        Severity::Error,
+        "image file missing, not an image, or too large",
+    ),
+    (
+        "json-syntax",
+        Severity::Error,
+        "a draft file that is not valid JSON (validate)",
+    ),
+    (
+        "input-value",
+        Severity::Error,
+        "a value in the export could not be read (convert)",
+    ),
+    (
+        "missing-description",
+        Severity::Warning,
+        "no description (borrower story)",
+    ),
+    ("missing-loanuse", Severity::Warning, "no loan use"),
+    ("missing-activity", Severity::Warning, "no activity_id"),
+    ("missing-theme", Severity::Warning, "no theme_type_id"),
+    ("missing-location", Severity::Warning, "no location"),
+    (
+        "missing-language",
+        Severity::Warning,
+        "no description_language_id",
+    ),
+    ("missing-image", Severity::Warning, "no image"),
+    (
+        "missing-waiver",
+        Severity::Warning,
+        "client_waiver_signed not true",
+    ),
+    (
+        "image-url-deprecated",
+        Severity::Warning,
+        "image_url is deprecated; send image_encoded",
+    ),
+    (
+        "group-without-internal-ids",
+        Severity::Warning,
+        "group loan without internal_client_id / internal_loan_id",
+    ),
+    (
+        "disbursal-in-future",
+        Severity::Warning,
+        "disbursal date in the future",
+    ),
+    (
+        "disbursal-old",
+        Severity::Warning,
+        "disbursal date more than a year back",
+    ),
+    ("interest-zero", Severity::Warning, "total interest of zero"),
+];
+
+/// The severity of a rule.
+pub fn severity_of(rule: &str) -> Severity {
+    RULES
+        .iter()
+        .find(|(r, _, _)| *r == rule)
+        .map_or(Severity::Error, |(_, s, _)| *s)
+}
+
 /// Settings of the checks.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Largest accepted image, in bytes.
+    /// Largest accepted image, in bytes (decoded).
     pub image_limit: u64,
     /// The day the checks run (disbursal date in the future / too old).
     pub today: NaiveDate,
@@ -60,17 +240,678 @@ impl Default for Options {
     }
 }
 
-/// Checks one draft on its own.
-pub fn check_draft(draft: &LoanDraft, options: &Options) -> Vec<Diagnostic> {
-    let _ = options;
-    let mut out = Vec::new();
-    if draft.entreps.is_empty() {
-        out.push(Diagnostic {
-            severity: Severity::Error,
-            rule: "no-borrower",
-            field: "entreps".into(),
-            message: "the draft has no borrower".into(),
+struct Checker<'a> {
+    options: &'a Options,
+    out: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, rule: &'static str, field: impl Into<String>, message: impl Into<String>) {
+        self.out.push(Diagnostic {
+            severity: severity_of(rule),
+            rule,
+            field: field.into(),
+            message: message.into(),
         });
+    }
+}
+
+fn is_blank(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// A JSON number as an exact decimal.
+fn decimal(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Number(n) => {
+            let text = n.to_string();
+            Decimal::from_str_exact(&text)
+                .or_else(|_| Decimal::from_scientific(&text))
+                .ok()
+        }
+        _ => None,
+    }
+}
+
+fn iso_date(v: &Value) -> Option<NaiveDate> {
+    let s = v.as_str()?;
+    if s.len() != 10 {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Checks one draft, given as JSON.
+pub fn check_value(draft: &Value, options: &Options) -> Vec<Diagnostic> {
+    let mut c = Checker {
+        options,
+        out: Vec::new(),
+    };
+    let Some(obj) = draft.as_object() else {
+        c.push("wrong-type", "", "the draft is not a JSON object");
+        return c.out;
+    };
+    let entreps: &[Value] = match obj.get("entreps") {
+        Some(Value::Array(a)) => a,
+        None | Some(Value::Null) => &[],
+        Some(_) => {
+            c.push(
+                "wrong-type",
+                "entreps",
+                "entreps must be a list of borrowers",
+            );
+            &[]
+        }
+    };
+    let currency = obj.get("currency").and_then(Value::as_str).map(str::trim);
+    let minor_units = currency.and_then(money::minor_units);
+    match obj.get("currency") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(code)) if money::minor_units(code).is_some() => {}
+        Some(other) => c.push(
+            "currency-not-iso",
+            "currency",
+            format!("{other} is not an ISO 4217 currency code"),
+        ),
+    }
+    let disbursed = match obj.get("disburse_time") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let d = iso_date(v);
+            if d.is_none() {
+                c.push(
+                    "disburse-time-not-date",
+                    "disburse_time",
+                    format!("{v} is not a date (YYYY-MM-DD)"),
+                );
+            }
+            d
+        }
+    };
+    check_group_rules(&mut c, obj, entreps);
+    let amounts = check_borrowers(&mut c, entreps, minor_units, currency);
+    check_schedule(
+        &mut c,
+        obj.get("schedule"),
+        disbursed,
+        amounts,
+        minor_units,
+        currency,
+    );
+    check_image(&mut c, obj);
+    check_reference_ids(&mut c, obj);
+    check_warnings(&mut c, obj, entreps, disbursed);
+    c.out
+}
+
+fn check_group_rules(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>, entreps: &[Value]) {
+    if entreps.is_empty() {
+        c.push("no-borrower", "entreps", "the draft has no borrower");
+        return;
+    }
+    if entreps.len() == 1 {
+        for field in GROUP_ONLY {
+            if obj.get(*field).is_some_and(|v| !v.is_null()) {
+                c.push("individual-with-group-fields", *field, format!("an individual loan must not carry {field}: PA2 flags it and the loan cannot be published"));
+            }
+        }
+        return;
+    }
+    if is_blank(obj.get("group_name")) {
+        c.push(
+            "group-without-name",
+            "group_name",
+            format!(
+                "a group loan ({} borrowers) needs group_name",
+                entreps.len()
+            ),
+        );
+    }
+    match obj.get("not_pictured") {
+        None | Some(Value::Null) => c.push(
+            "group-without-not-pictured",
+            "not_pictured",
+            "a group loan needs not_pictured, one true/false per borrower",
+        ),
+        Some(Value::Array(list)) => {
+            if list.len() != entreps.len() {
+                c.push(
+                    "not-pictured-length",
+                    "not_pictured",
+                    format!(
+                        "not_pictured has {} entries for {} borrowers",
+                        list.len(),
+                        entreps.len()
+                    ),
+                );
+            }
+            for (i, v) in list.iter().enumerate() {
+                if !v.is_boolean() {
+                    c.push(
+                        "wrong-type",
+                        format!("not_pictured[{i}]"),
+                        format!("{v} is not true or false"),
+                    );
+                }
+            }
+        }
+        Some(other) => c.push(
+            "wrong-type",
+            "not_pictured",
+            format!("{other} is not a list of true/false"),
+        ),
+    }
+    if is_blank(obj.get("internal_client_id")) || is_blank(obj.get("internal_loan_id")) {
+        c.push(
+            "group-without-internal-ids",
+            "internal_loan_id",
+            "a group loan should carry internal_client_id and internal_loan_id",
+        );
+    }
+    // The same borrower twice in one group.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, e) in entreps.iter().enumerate() {
+        let identity = ["client_id", "loan_id"]
+            .iter()
+            .find_map(|k| id_text(e.get(*k)).map(|v| format!("{k} {v}")))
+            .or_else(|| {
+                let first = e.get("first_name").and_then(Value::as_str).unwrap_or("");
+                let last = e.get("last_name").and_then(Value::as_str).unwrap_or("");
+                (!first.is_empty()).then(|| format!("name {first} {last}"))
+            });
+        if let Some(id) = identity
+            && let Some(j) = seen.insert(id.clone(), i) {
+                c.push(
+                    "duplicate-borrower",
+                    format!("entreps[{i}]"),
+                    format!(
+                        "borrower {} is the same as borrower {} ({id})",
+                        i + 1,
+                        j + 1
+                    ),
+                );
+            }
+    }
+}
+
+/// An id as text, if present: a string, or a whole number.
+fn id_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn check_money(
+    c: &mut Checker<'_>,
+    field: &str,
+    value: &Value,
+    minor_units: Option<u32>,
+    currency: Option<&str>,
+) -> Option<Decimal> {
+    let Some(amount) = decimal(value) else {
+        c.push("wrong-type", field, format!("{value} is not a number"));
+        return None;
+    };
+    if let (Some(units), Some(code)) = (minor_units, currency)
+        && amount.normalize().scale() > units {
+            c.push(
+                "amount-too-precise",
+                field,
+                format!("{amount} has more decimals than {code} allows ({units})"),
+            );
+        }
+    Some(amount)
+}
+
+/// Checks borrowers; returns the sum of their amounts when all are readable.
+fn check_borrowers(
+    c: &mut Checker<'_>,
+    entreps: &[Value],
+    minor_units: Option<u32>,
+    currency: Option<&str>,
+) -> Option<Decimal> {
+    let mut total = Some(Decimal::ZERO);
+    for (i, e) in entreps.iter().enumerate() {
+        let at = |f: &str| format!("entreps[{i}].{f}");
+        if !e.is_object() {
+            c.push(
+                "wrong-type",
+                format!("entreps[{i}]"),
+                "a borrower must be an object",
+            );
+            total = None;
+            continue;
+        }
+        if is_blank(e.get("first_name")) {
+            c.push(
+                "borrower-without-first-name",
+                at("first_name"),
+                format!("borrower {} has no first name", i + 1),
+            );
+        }
+        for key in ["client_id", "loan_id"] {
+            match e.get(key) {
+                Some(Value::Number(n)) if n.as_i64().is_none() && n.as_u64().is_none() => {
+                    c.push(
+                        "id-with-fraction",
+                        at(key),
+                        format!("{n} is a number with a fractional part, not an id"),
+                    );
+                }
+                Some(Value::String(_) | Value::Number(_) | Value::Null) | None => {}
+                Some(other) => c.push(
+                    "wrong-type",
+                    at(key),
+                    format!("{other} is not an id (text)"),
+                ),
+            }
+        }
+        match e.get("gender") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(g)) if GENDERS.contains(&g.as_str()) => {}
+            Some(other) => c.push(
+                "gender-invalid",
+                at("gender"),
+                format!("{other} is not one of {}", GENDERS.join(", ")),
+            ),
+        }
+        match e.get("amount") {
+            None | Some(Value::Null) => {
+                c.push(
+                    "borrower-without-amount",
+                    at("amount"),
+                    format!("borrower {} has no amount", i + 1),
+                );
+                total = None;
+            }
+            Some(v) => match check_money(c, &at("amount"), v, minor_units, currency) {
+                Some(a) => {
+                    if a <= Decimal::ZERO {
+                        c.push(
+                            "amount-not-positive",
+                            at("amount"),
+                            format!("amount {a} is not positive"),
+                        );
+                    }
+                    total = total.map(|t| t + a);
+                }
+                None => total = None,
+            },
+        }
+    }
+    total
+}
+
+fn check_schedule(
+    c: &mut Checker<'_>,
+    schedule: Option<&Value>,
+    disbursed: Option<NaiveDate>,
+    amounts: Option<Decimal>,
+    minor_units: Option<u32>,
+    currency: Option<&str>,
+) {
+    let items = match schedule {
+        None | Some(Value::Null) => return,
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            c.push(
+                "wrong-type",
+                "schedule",
+                "schedule must be a list of installments",
+            );
+            return;
+        }
+    };
+    let mut previous: Option<NaiveDate> = None;
+    let mut principal_total = Some(Decimal::ZERO);
+    let mut interest_total = Decimal::ZERO;
+    for (i, item) in items.iter().enumerate() {
+        let at = |f: &str| format!("schedule[{i}].{f}");
+        match item.get("date") {
+            Some(v) => match iso_date(v) {
+                Some(date) => {
+                    if let Some(p) = previous
+                        && date <= p {
+                            c.push(
+                                "schedule-dates-not-increasing",
+                                at("date"),
+                                format!(
+                                    "{date} does not come after the previous installment's {p}"
+                                ),
+                            );
+                        }
+                    if let Some(d) = disbursed
+                        && date <= d {
+                            c.push(
+                                "schedule-before-disbursal",
+                                at("date"),
+                                format!("{date} is on or before the disbursal date {d}"),
+                            );
+                        }
+                    previous = Some(date);
+                }
+                None => c.push(
+                    "schedule-date-format",
+                    at("date"),
+                    format!("{v} is not a date (YYYY-MM-DD)"),
+                ),
+            },
+            None => c.push(
+                "schedule-date-format",
+                at("date"),
+                format!("installment {} has no date", i + 1),
+            ),
+        }
+        for key in ["principal", "interest"] {
+            let Some(v) = item.get(key) else {
+                c.push(
+                    "wrong-type",
+                    at(key),
+                    format!("installment {} has no {key}", i + 1),
+                );
+                if key == "principal" {
+                    principal_total = None;
+                }
+                continue;
+            };
+            match check_money(c, &at(key), v, minor_units, currency) {
+                Some(a) => {
+                    if a < Decimal::ZERO {
+                        c.push(
+                            "schedule-negative",
+                            at(key),
+                            format!("{key} {a} is negative"),
+                        );
+                    }
+                    if key == "principal" {
+                        principal_total = principal_total.map(|t| t + a);
+                    } else {
+                        interest_total += a;
+                    }
+                }
+                None if key == "principal" => principal_total = None,
+                None => {}
+            }
+        }
+    }
+    if items.is_empty() {
+        return;
+    }
+    if let (Some(p), Some(a)) = (principal_total, amounts)
+        && p != a {
+            c.push(
+                "schedule-principal-mismatch",
+                "schedule",
+                format!(
+                    "the principal sums to {} but the borrowers' amounts to {}",
+                    p.normalize(),
+                    a.normalize()
+                ),
+            );
+        }
+    if interest_total.is_zero() {
+        c.push(
+            "interest-zero",
+            "schedule",
+            "the schedule's interest totals zero",
+        );
+    }
+}
+
+/// The kind of image in decoded bytes, from its magic number.
+pub fn image_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("gif")
+    } else {
+        None
+    }
+}
+
+/// Checks a `data:image/...;base64,...` URI; returns a message when it is not right.
+pub fn check_data_uri(uri: &str, limit: u64) -> Result<(), String> {
+    let Some((head, data)) = uri.split_once(',') else {
+        return Err("is not a data URI (data:image/jpeg;base64,...)".into());
+    };
+    let Some(mime) = head
+        .strip_prefix("data:")
+        .and_then(|h| h.strip_suffix(";base64"))
+    else {
+        return Err("is not a base64 data URI (data:image/jpeg;base64,...)".into());
+    };
+    let declared = match mime {
+        "image/jpeg" | "image/jpg" => "jpeg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        other => {
+            return Err(format!(
+                "has type '{other}'; Kiva accepts image/jpeg, image/png, image/gif"
+            ));
+        }
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|e| format!("is not valid base64 ({e})"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "is {} bytes, more than the limit of {limit}",
+            bytes.len()
+        ));
+    }
+    match image_kind(&bytes) {
+        Some(kind) if kind == declared => Ok(()),
+        Some(kind) => Err(format!("says image/{declared} but holds a {kind} image")),
+        None => Err(format!("says image/{declared} but does not hold an image")),
+    }
+}
+
+/// Reads an image file into a data URI for `image_encoded`; the message says what is
+/// wrong (missing, not a JPEG/PNG/GIF, larger than `limit`).
+pub fn load_image_file(path: &std::path::Path, limit: u64) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        format!(
+            "image file {}: {}",
+            path.display(),
+            crate::read::text::io_message(&e)
+        )
+    })?;
+    if meta.len() > limit {
+        return Err(format!(
+            "image file {} is {} bytes, more than the limit of {limit}",
+            path.display(),
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        format!(
+            "image file {}: {}",
+            path.display(),
+            crate::read::text::io_message(&e)
+        )
+    })?;
+    let kind = image_kind(&bytes)
+        .ok_or_else(|| format!("{} is not a JPEG, PNG or GIF image", path.display()))?;
+    Ok(format!(
+        "data:image/{kind};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&bytes)
+    ))
+}
+
+fn check_image(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>) {
+    match obj.get("image_encoded") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(uri)) => {
+            if let Err(message) = check_data_uri(uri, c.options.image_limit) {
+                c.push(
+                    "image-invalid",
+                    "image_encoded",
+                    format!("image_encoded {message}"),
+                );
+            }
+        }
+        Some(_) => c.push(
+            "image-invalid",
+            "image_encoded",
+            "image_encoded must be a data URI string",
+        ),
+    }
+    if !is_blank(obj.get("image_url")) {
+        c.push(
+            "image-url-deprecated",
+            "image_url",
+            "image_url is deprecated since 2022-09: send the photo as image_encoded",
+        );
+    }
+}
+
+fn check_reference_ids(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>) {
+    for key in ["activity_id", "theme_type_id", "description_language_id"] {
+        match obj.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Number(n)) if n.as_u64().is_some() => {}
+            Some(Value::Number(n)) => c.push(
+                "id-with-fraction",
+                key,
+                format!("{n} is not a whole number"),
+            ),
+            Some(other) => c.push("wrong-type", key, format!("{other} is not a number")),
+        }
+    }
+    if let Some(v) = obj.get("client_waiver_signed")
+        && !v.is_boolean() && !v.is_null() {
+            c.push(
+                "wrong-type",
+                "client_waiver_signed",
+                format!("{v} is not true or false"),
+            );
+        }
+}
+
+fn check_warnings(
+    c: &mut Checker<'_>,
+    obj: &serde_json::Map<String, Value>,
+    entreps: &[Value],
+    disbursed: Option<NaiveDate>,
+) {
+    let missing: [(&str, &'static str, &str); 6] = [
+        (
+            "description",
+            "missing-description",
+            "no description (the borrower's story)",
+        ),
+        ("loanuse", "missing-loanuse", "no loan use"),
+        ("activity_id", "missing-activity", "no activity"),
+        ("theme_type_id", "missing-theme", "no theme"),
+        ("location", "missing-location", "no location"),
+        (
+            "description_language_id",
+            "missing-language",
+            "no description language",
+        ),
+    ];
+    for (field, rule, message) in missing {
+        if is_blank(obj.get(field)) {
+            c.push(
+                rule,
+                field,
+                format!("{message}: fill it in PA2 before publishing"),
+            );
+        }
+    }
+    if is_blank(obj.get("image_encoded")) && is_blank(obj.get("image_url")) {
+        c.push(
+            "missing-image",
+            "image_encoded",
+            "no photo: add one in PA2 before publishing",
+        );
+    }
+    if obj.get("client_waiver_signed") != Some(&Value::Bool(true)) {
+        c.push(
+            "missing-waiver",
+            "client_waiver_signed",
+            "the client waiver is not marked as signed",
+        );
+    }
+    let _ = entreps;
+    if let Some(d) = disbursed {
+        let today = c.options.today;
+        if d > today {
+            c.push(
+                "disbursal-in-future",
+                "disburse_time",
+                format!("disbursal date {d} is in the future"),
+            );
+        } else if d < today - chrono::Months::new(12) {
+            c.push(
+                "disbursal-old",
+                "disburse_time",
+                format!("disbursal date {d} is more than a year back"),
+            );
+        }
+    }
+}
+
+/// Checks one typed draft.
+pub fn check_draft(draft: &LoanDraft, options: &Options) -> Vec<Diagnostic> {
+    check_value(&serde_json::to_value(draft).unwrap_or(Value::Null), options)
+}
+
+/// Batch rules: the same loan twice (same key, or the same set of borrower loan ids).
+/// `drafts` are (key, draft JSON); returns (index, diagnostic) pairs.
+pub fn check_batch(drafts: &[(&str, &Value)]) -> Vec<(usize, Diagnostic)> {
+    let mut out = Vec::new();
+    let mut keys: HashMap<&str, usize> = HashMap::new();
+    let mut loan_ids: HashMap<Vec<String>, usize> = HashMap::new();
+    for (i, (key, draft)) in drafts.iter().enumerate() {
+        if let Some(j) = keys.insert(key, i) {
+            out.push((
+                i,
+                Diagnostic {
+                    severity: Severity::Error,
+                    rule: "duplicate-loan",
+                    field: String::new(),
+                    message: format!(
+                        "loan '{key}' appears twice in the batch (also {})",
+                        drafts[j].0
+                    ),
+                },
+            ));
+            continue;
+        }
+        let mut ids: Vec<String> = draft["entreps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| id_text(e.get("loan_id")))
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        ids.sort();
+        if let Some(j) = loan_ids.insert(ids.clone(), i) {
+            out.push((
+                i,
+                Diagnostic {
+                    severity: Severity::Error,
+                    rule: "duplicate-loan",
+                    field: "entreps".into(),
+                    message: format!(
+                        "same borrower loan ids ({}) as loan '{}'",
+                        ids.join(", "),
+                        drafts[j].0
+                    ),
+                },
+            ));
+        }
     }
     out
 }
@@ -78,4 +919,304 @@ pub fn check_draft(draft: &LoanDraft, options: &Options) -> Vec<Diagnostic> {
 /// Whether any diagnostic is an error.
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(|d| d.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn options() -> Options {
+        Options {
+            image_limit: 1000,
+            today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+        }
+    }
+
+    /// A complete, valid individual draft: no diagnostics at all.
+    fn valid() -> Value {
+        json!({
+            "activity_id": 61, "theme_type_id": 4, "description_language_id": 1,
+            "location": "Kampala", "currency": "USD", "disburse_time": "2026-01-15",
+            "description": "Rosa sells fabric.", "loanuse": "To buy fabric.",
+            "client_waiver_signed": true,
+            "image_encoded": format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nrest")),
+            "entreps": [{"first_name": "Rosa", "last_name": "Quispe", "gender": "female", "client_id": "C1", "loan_id": "L1", "amount": 100.5}],
+            "schedule": [
+                {"date": "2026-02-15", "principal": 50, "interest": 2},
+                {"date": "2026-03-15", "principal": 50.5, "interest": 1}
+            ]
+        })
+    }
+
+    fn group() -> Value {
+        let mut d = valid();
+        d["entreps"] = json!([
+            {"first_name": "Ana", "client_id": "C1", "loan_id": "L1", "amount": 60},
+            {"first_name": "Bea", "client_id": "C2", "loan_id": "L2", "amount": 40.5}
+        ]);
+        d["group_name"] = json!("Tusubira");
+        d["not_pictured"] = json!([false, true]);
+        d["internal_client_id"] = json!("C1, C2");
+        d["internal_loan_id"] = json!("L1, L2");
+        d
+    }
+
+    fn rules(d: &Value) -> Vec<&'static str> {
+        check_value(d, &options())
+            .into_iter()
+            .map(|x| x.rule)
+            .collect()
+    }
+
+    /// Applies `edit` to a valid draft and expects exactly `rule`.
+    fn triggers(base: fn() -> Value, edit: impl Fn(&mut Value), rule: &str) {
+        let mut d = base();
+        edit(&mut d);
+        let got = rules(&d);
+        assert!(got.contains(&rule), "expected {rule}, got {got:?} for {d}");
+    }
+
+    #[test]
+    fn valid_drafts_pass() {
+        assert_eq!(rules(&valid()), Vec::<&str>::new());
+        assert_eq!(rules(&group()), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn every_error_rule_triggers() {
+        triggers(
+            valid,
+            |d| d["group_name"] = json!("X"),
+            "individual-with-group-fields",
+        );
+        triggers(
+            valid,
+            |d| d["not_pictured"] = json!([false]),
+            "individual-with-group-fields",
+        );
+        triggers(
+            group,
+            |d| d["group_name"] = json!(" "),
+            "group-without-name",
+        );
+        triggers(
+            group,
+            |d| {
+                d.as_object_mut().unwrap().remove("not_pictured");
+            },
+            "group-without-not-pictured",
+        );
+        triggers(
+            group,
+            |d| d["not_pictured"] = json!([false]),
+            "not-pictured-length",
+        );
+        triggers(valid, |d| d["entreps"] = json!([]), "no-borrower");
+        triggers(
+            valid,
+            |d| d["entreps"][0]["first_name"] = json!(""),
+            "borrower-without-first-name",
+        );
+        triggers(
+            valid,
+            |d| {
+                d["entreps"][0].as_object_mut().unwrap().remove("amount");
+            },
+            "borrower-without-amount",
+        );
+        triggers(
+            valid,
+            |d| d["entreps"][0]["amount"] = json!(0),
+            "amount-not-positive",
+        );
+        triggers(
+            valid,
+            |d| d["schedule"][0]["date"] = json!("15/02/2026"),
+            "schedule-date-format",
+        );
+        triggers(
+            valid,
+            |d| d["schedule"][1]["date"] = json!("2026-02-15"),
+            "schedule-dates-not-increasing",
+        );
+        triggers(
+            valid,
+            |d| d["schedule"][0]["date"] = json!("2026-01-15"),
+            "schedule-before-disbursal",
+        );
+        triggers(
+            valid,
+            |d| d["schedule"][0]["interest"] = json!(-1),
+            "schedule-negative",
+        );
+        triggers(
+            valid,
+            |d| d["schedule"][0]["principal"] = json!(49),
+            "schedule-principal-mismatch",
+        );
+        triggers(valid, |d| d["currency"] = json!("usd$"), "currency-not-iso");
+        triggers(
+            valid,
+            |d| d["disburse_time"] = json!("2026-13-01"),
+            "disburse-time-not-date",
+        );
+        triggers(
+            valid,
+            |d| d["entreps"][0]["gender"] = json!("F"),
+            "gender-invalid",
+        );
+        triggers(
+            valid,
+            |d| d["entreps"][0]["client_id"] = json!(123.5),
+            "id-with-fraction",
+        );
+        triggers(
+            valid,
+            |d| d["activity_id"] = json!(61.5),
+            "id-with-fraction",
+        );
+        triggers(
+            valid,
+            |d| d["entreps"][0]["amount"] = json!("100.5"),
+            "wrong-type",
+        );
+        triggers(
+            valid,
+            |d| d["entreps"][0]["amount"] = json!(100.505),
+            "amount-too-precise",
+        );
+        triggers(
+            group,
+            |d| d["entreps"][1]["client_id"] = json!("C1"),
+            "duplicate-borrower",
+        );
+        triggers(
+            valid,
+            |d| d["image_encoded"] = json!("data:image/png;base64,!!!"),
+            "image-invalid",
+        );
+        triggers(
+            valid,
+            |d| d["image_encoded"] = json!("data:image/bmp;base64,Qk0="),
+            "image-invalid",
+        );
+        triggers(
+            valid,
+            |d| {
+                d["image_encoded"] = json!(format!(
+                    "data:image/jpeg;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(b"GIF89a...")
+                ));
+            },
+            "image-invalid",
+        );
+        triggers(
+            valid,
+            |d| {
+                d["image_encoded"] = json!(format!(
+                    "data:image/gif;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode([b'G'; 2000])
+                ));
+            },
+            "image-invalid",
+        );
+    }
+
+    #[test]
+    fn every_warning_rule_triggers() {
+        for (field, rule) in [
+            ("description", "missing-description"),
+            ("loanuse", "missing-loanuse"),
+            ("activity_id", "missing-activity"),
+            ("theme_type_id", "missing-theme"),
+            ("location", "missing-location"),
+            ("description_language_id", "missing-language"),
+            ("client_waiver_signed", "missing-waiver"),
+        ] {
+            triggers(
+                valid,
+                |d| {
+                    d.as_object_mut().unwrap().remove(field);
+                },
+                rule,
+            );
+        }
+        triggers(
+            valid,
+            |d| {
+                d.as_object_mut().unwrap().remove("image_encoded");
+            },
+            "missing-image",
+        );
+        triggers(
+            valid,
+            |d| d["image_url"] = json!("https://example.org/a.jpg"),
+            "image-url-deprecated",
+        );
+        triggers(
+            group,
+            |d| {
+                d.as_object_mut().unwrap().remove("internal_loan_id");
+            },
+            "group-without-internal-ids",
+        );
+        triggers(
+            valid,
+            |d| d["disburse_time"] = json!("2026-07-01"),
+            "disbursal-in-future",
+        );
+        triggers(
+            valid,
+            |d| {
+                d["disburse_time"] = json!("2025-01-01");
+                d["schedule"][0]["date"] = json!("2025-02-01");
+            },
+            "disbursal-old",
+        );
+        triggers(
+            valid,
+            |d| {
+                d["schedule"][0]["interest"] = json!(0);
+                d["schedule"][1]["interest"] = json!(0);
+            },
+            "interest-zero",
+        );
+        for (_, severity, _) in RULES.iter().filter(|(r, _, _)| r.starts_with("missing-")) {
+            assert_eq!(*severity, Severity::Warning);
+        }
+    }
+
+    #[test]
+    fn batch_duplicates() {
+        let a = valid();
+        let mut b = valid();
+        b["entreps"][0]["loan_id"] = json!("L9");
+        let found = check_batch(&[("A", &a), ("B", &b), ("A", &b)]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, 2);
+        let found = check_batch(&[("A", &a), ("C", &a)]);
+        assert_eq!(
+            found[0].1.message,
+            "same borrower loan ids (L1) as loan 'A'"
+        );
+        assert!(check_batch(&[("A", &a), ("B", &b)]).is_empty());
+    }
+
+    #[test]
+    fn every_rule_is_registered() {
+        // Rules are raised here, or by convert while reading the export (group.rs).
+        let source = [
+            include_str!("validate.rs"),
+            include_str!("group.rs"),
+            include_str!("validate_cmd.rs"),
+        ]
+        .concat();
+        for (rule, _, _) in RULES {
+            assert!(
+                source.matches(&format!("\"{rule}\"")).count() >= 2,
+                "rule {rule} is never raised"
+            );
+        }
+    }
 }

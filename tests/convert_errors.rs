@@ -73,12 +73,25 @@ fn the_terminal_summary_accounts_for_rows() {
         TEMPLATE,
         "-o",
         &arg(&out),
+        "--today",
+        "2026-11-27",
     ]);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stdout,
         format!(
-            "wrote 1 draft to {} (1 individual, 0 group, 1 borrowers)\n  total USD: 100\nrows: 6 read, 1 used, 5 ignored (and 1 blank row skipped)\n  ignored 1: totals row\n4 loans not converted because of errors (listed above and in summary.json)\n",
+            "wrote 1 draft to {} (1 individual, 0 group, 1 borrower)\n  total USD: 100\n\
+             rows: 6 read, 1 used, 5 ignored (and 1 blank row skipped)\n  ignored 1: totals row\n\
+             4 loans not converted because of errors (listed above and in summary.json)\n\
+             warning missing-activity: 1 draft (L1)\n\
+             warning missing-description: 1 draft (L1)\n\
+             warning missing-image: 1 draft (L1)\n\
+             warning missing-language: 1 draft (L1)\n\
+             warning missing-loanuse: 1 draft (L1)\n\
+             warning missing-location: 1 draft (L1)\n\
+             warning missing-theme: 1 draft (L1)\n\
+             warning missing-waiver: 1 draft (L1)\n\
+             checked 1 draft: 0 with errors, 1 with warnings\n",
             out.display()
         )
     );

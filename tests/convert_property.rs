@@ -179,6 +179,8 @@ proptest! {
             delimiter: None,
             header_row: None,
             quiet: true,
+            checks: kiva_drafts::report::Settings::default(),
+            annotate: None,
         };
         let converted = convert_in_memory(&args).unwrap();
         let s = &converted.summary;

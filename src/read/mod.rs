@@ -180,16 +180,14 @@ impl InputRef {
     /// Parses `file.xlsx#Sheet` (or `file.xlsx#2`). A `#` that is part of an existing
     /// file's name is kept.
     pub fn parse(arg: &str) -> InputRef {
-        if !Path::new(arg).exists() {
-            if let Some((path, sheet)) = arg.rsplit_once('#') {
-                if !sheet.is_empty() {
+        if !Path::new(arg).exists()
+            && let Some((path, sheet)) = arg.rsplit_once('#')
+                && !sheet.is_empty() {
                     return InputRef {
                         path: PathBuf::from(path),
                         sheet: Some(sheet.to_string()),
                     };
                 }
-            }
-        }
         InputRef {
             path: PathBuf::from(arg),
             sheet: None,

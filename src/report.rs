@@ -1,0 +1,311 @@
+//! Diagnostics for people and machines.
+//!
+//! A [`Report`] gathers the findings of `convert` or `validate`: the problems that kept
+//! loans out, the rule errors and warnings of written drafts, each with the source cells
+//! when known. It prints a terminal summary grouped by rule (counts and first examples)
+//! and writes JSON or CSV for machines. The annotated workbook lives in [`crate::annotate`].
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::group::Loan;
+use crate::map::Problem;
+use crate::read::Origin;
+use crate::validate::{Diagnostic, Severity};
+
+/// How drafts are checked and where reports go (`convert` and `validate`).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `--report` files (`.json` or `.csv`).
+    pub reports: Vec<std::path::PathBuf>,
+    /// Warnings count as failures.
+    pub strict: bool,
+    pub options: crate::validate::Options,
+}
+
+/// Writes every requested report.
+pub fn write_all(report: &Report, paths: &[std::path::PathBuf]) -> Result<(), String> {
+    paths.iter().try_for_each(|p| report.write(p))
+}
+
+/// A cell or row of the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceRef {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    pub row: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+}
+
+impl SourceRef {
+    pub fn from_origin(origin: &Origin) -> SourceRef {
+        SourceRef {
+            file: origin.source.file.clone(),
+            sheet: origin.source.sheet.clone(),
+            row: origin.row,
+            column: origin.column.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ", sheet {sheet}")?;
+        }
+        write!(f, ", row {}", self.row)?;
+        if let Some(column) = &self.column {
+            write!(f, ", column '{column}'")?;
+        }
+        Ok(())
+    }
+}
+
+/// One finding about one draft (or one loan that could not be built).
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The loan key, or the draft file's name when there is no key.
+    pub draft: String,
+    /// The draft file, when one was written or read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    pub severity: Severity,
+    pub rule: &'static str,
+    pub field: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRef>,
+}
+
+impl Finding {
+    /// A validation diagnostic on a draft written by `convert`, with its source cells.
+    pub fn from_diagnostic(d: Diagnostic, loan: &Loan, file: &str) -> Finding {
+        Finding {
+            draft: loan.key.clone(),
+            file: Some(file.to_string()),
+            severity: d.severity,
+            rule: d.rule,
+            sources: sources_for(&d.field, loan),
+            field: d.field,
+            message: d.message,
+            value: None,
+        }
+    }
+
+    /// A problem that kept a loan out.
+    pub fn from_problem(key: &str, p: &Problem) -> Finding {
+        Finding {
+            draft: key.to_string(),
+            file: None,
+            severity: Severity::Error,
+            rule: p.rule,
+            field: p.origin.column.clone().unwrap_or_default(),
+            message: p.message.clone(),
+            value: p.value.clone(),
+            sources: vec![SourceRef::from_origin(&p.origin)],
+        }
+    }
+
+    /// One line for the terminal.
+    pub fn line(&self) -> String {
+        let mut line = format!("{} '{}': ", self.severity, self.draft);
+        if let Some(source) = self.sources.first() {
+            let _ = write!(line, "{source}: ");
+        } else if !self.field.is_empty() {
+            let _ = write!(line, "{}: ", self.field);
+        }
+        if let Some(value) = &self.value {
+            let _ = write!(line, "'{value}' ");
+        }
+        let _ = write!(line, "{} [{}]", self.message, self.rule);
+        line
+    }
+}
+
+/// The cells a draft field came from: the field itself, its parts (`schedule` ->
+/// `schedule[0]`...), or else the loan's first row.
+pub fn sources_for(field: &str, loan: &Loan) -> Vec<SourceRef> {
+    let exact: Vec<SourceRef> = loan
+        .fields
+        .iter()
+        .filter(|(path, _)| {
+            path == field
+                || (field.starts_with("schedule[") && field.starts_with(&format!("{path}.")))
+        })
+        .map(|(_, o)| SourceRef::from_origin(o))
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    if !field.is_empty() {
+        let parts: Vec<SourceRef> = loan
+            .fields
+            .iter()
+            .filter(|(path, _)| {
+                path.starts_with(&format!("{field}[")) || path.starts_with(&format!("{field}."))
+            })
+            .map(|(_, o)| SourceRef::from_origin(o))
+            .collect();
+        if !parts.is_empty() {
+            return parts;
+        }
+    }
+    loan.rows
+        .first()
+        .map(|o| vec![SourceRef::from_origin(o)])
+        .unwrap_or_default()
+}
+
+/// All findings of a run.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// Drafts checked (written or read).
+    pub drafts: usize,
+    pub findings: Vec<Finding>,
+}
+
+/// How many examples the terminal shows per rule.
+const EXAMPLES: usize = 3;
+
+impl Report {
+    /// Drafts (or loans) with at least one error.
+    pub fn drafts_with(&self, severity: Severity) -> usize {
+        let mut names: Vec<&str> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .map(|f| f.draft.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len()
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// The terminal summary: errors then warnings, grouped by rule, with counts and the
+    /// first examples.
+    pub fn terminal(&self) -> String {
+        let mut by_rule: BTreeMap<(Severity, &str), Vec<&Finding>> = BTreeMap::new();
+        for f in &self.findings {
+            by_rule.entry((f.severity, f.rule)).or_default().push(f);
+        }
+        let mut out = String::new();
+        for ((severity, rule), findings) in &by_rule {
+            let mut drafts: Vec<&str> = findings.iter().map(|f| f.draft.as_str()).collect();
+            drafts.dedup();
+            let plural = if drafts.len() == 1 { "" } else { "s" };
+            if *severity == Severity::Warning {
+                // Warnings are gaps to fill in PA2: which drafts, not every detail.
+                let mut names = drafts
+                    .iter()
+                    .take(EXAMPLES)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if drafts.len() > EXAMPLES {
+                    names.push_str(", ...");
+                }
+                let _ = writeln!(
+                    out,
+                    "warning {rule}: {} draft{plural} ({names})",
+                    drafts.len()
+                );
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "error {rule}: {} in {} draft{plural}",
+                findings.len(),
+                drafts.len()
+            );
+            for f in findings.iter().take(EXAMPLES) {
+                let _ = writeln!(out, "  {}", f.line());
+            }
+            if findings.len() > EXAMPLES {
+                let _ = writeln!(out, "  ... and {} more", findings.len() - EXAMPLES);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "checked {} draft{}: {} with errors, {} with warnings",
+            self.drafts,
+            if self.drafts == 1 { "" } else { "s" },
+            self.drafts_with(Severity::Error),
+            self.drafts_with(Severity::Warning)
+        );
+        out
+    }
+
+    /// Writes the report as JSON or CSV, by the file's extension.
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let bytes = match ext.as_deref() {
+            Some("json") => {
+                let mut json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+                json.push('\n');
+                json.into_bytes()
+            }
+            Some("csv") => self.csv()?,
+            _ => {
+                return Err(format!(
+                    "{}: a report must end in .json or .csv",
+                    path.display()
+                ));
+            }
+        };
+        crate::emit::write_atomic(path, &bytes).map_err(|e| e.0)
+    }
+
+    fn csv(&self) -> Result<Vec<u8>, String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "draft",
+            "file",
+            "severity",
+            "rule",
+            "field",
+            "message",
+            "value",
+            "source_file",
+            "source_sheet",
+            "source_row",
+            "source_column",
+        ];
+        w.write_record(header).map_err(|e| e.to_string())?;
+        for f in &self.findings {
+            let source = f.sources.first();
+            w.write_record([
+                f.draft.as_str(),
+                f.file.as_deref().unwrap_or(""),
+                &f.severity.to_string(),
+                f.rule,
+                &f.field,
+                &f.message,
+                f.value.as_deref().unwrap_or(""),
+                source.map_or("", |s| s.file.as_str()),
+                source.and_then(|s| s.sheet.as_deref()).unwrap_or(""),
+                &source.map(|s| s.row.to_string()).unwrap_or_default(),
+                source.and_then(|s| s.column.as_deref()).unwrap_or(""),
+            ])
+            .map_err(|e| e.to_string())?;
+        }
+        w.into_inner().map_err(|e| e.to_string())
+    }
+}
