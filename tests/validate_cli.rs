@@ -21,10 +21,10 @@ fn complete() -> Value {
         "client_waiver_signed": true,
         "image_encoded": "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
         "entreps": [{"first_name": "Agnes", "last_name": "Achieng", "gender": "female",
-                     "client_id": "K-1", "loan_id": "UG-1", "amount": 300000}],
+                     "client_id": "K-1", "loan_id": "UG-1", "amount": 300_000}],
         "schedule": [
-            {"date": "2026-11-05", "principal": 150000, "interest": 7500},
-            {"date": "2026-12-05", "principal": 150000, "interest": 3750}
+            {"date": "2026-11-05", "principal": 150_000, "interest": 7500},
+            {"date": "2026-12-05", "principal": 150_000, "interest": 3750}
         ]
     })
 }
@@ -56,7 +56,7 @@ fn broken_and_hand_edited_drafts_are_reported_by_rule() {
     let mut bad_schedule = complete();
     bad_schedule["entreps"][0]["loan_id"] = json!("UG-3");
     bad_schedule["schedule"][1]["date"] = json!("2026-11-05");
-    bad_schedule["schedule"][1]["principal"] = json!(140000.5);
+    bad_schedule["schedule"][1]["principal"] = json!(140_000.5);
     write(dir.path(), "C.json", &bad_schedule);
     // The same borrower loan ids as A: the same loan twice.
     write(dir.path(), "D.json", &complete());
