@@ -19,6 +19,7 @@ pub mod map;
 pub mod money;
 pub mod read;
 pub mod report;
+pub mod review;
 pub mod schedule;
 pub mod template;
 pub mod validate;
