@@ -248,3 +248,26 @@ pub fn read_table(
     };
     header::build_table(source, grid, spec)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_users_wrote_them() {
+        assert_eq!(Cell::Number(100_000.0).display(), "100000");
+        assert_eq!(Cell::Number(123.0).display(), "123");
+        assert_eq!(Cell::Number(1e15).display(), "1000000000000000");
+        assert_eq!(Cell::Number(2_000.499_999_999_999_8).display(), "2000.5");
+        assert_eq!(Cell::Number(-0.25).display(), "-0.25");
+        assert_eq!(Cell::Text(" 000245 ".into()).display(), "000245");
+    }
+
+    #[test]
+    fn input_refs_name_sheets() {
+        let r = InputRef::parse("export.xlsx#Schedule");
+        assert_eq!((r.path.to_str(), r.sheet.as_deref()), (Some("export.xlsx"), Some("Schedule")));
+        assert_eq!(InputRef::parse("export.xlsx").sheet, None);
+        assert_eq!(InputRef::parse("x.xlsx#").sheet, None);
+    }
+}
