@@ -66,6 +66,8 @@ pub enum Command {
         #[command(flatten)]
         checks: CheckArgs,
     },
+    /// Describe an unknown export and draft a template for it.
+    Inspect(crate::inspect::InspectArgs),
     /// Preview a repayment schedule generated from loan terms.
     Schedule(ScheduleArgs),
     /// Upload a drafts folder to Kiva's Partner API (safe to rerun).
@@ -203,6 +205,7 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
             checks,
         } => crate::validate_cmd::run(paths, &checks.settings()?, *quiet),
         Command::Upload(args) => crate::kiva::upload::run(args),
+        Command::Inspect(args) => crate::inspect::run(args),
         Command::Schedule(args) => {
             let terms = terms(args)?;
             let text =

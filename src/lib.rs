@@ -14,6 +14,7 @@ pub mod dates;
 pub mod draft;
 pub mod emit;
 pub mod group;
+pub mod inspect;
 pub mod kiva;
 pub mod map;
 pub mod money;
