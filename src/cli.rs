@@ -66,12 +66,51 @@ pub enum Command {
         #[command(flatten)]
         checks: CheckArgs,
     },
+    /// Kiva's reference data: fetch it (`pull`) or look through it (`show`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Write a blank input workbook (and its template) for partners without an export.
+    Template {
+        /// The workbook to write (its template goes beside it, as .toml).
+        #[arg(long, value_name = "FILE.xlsx")]
+        blank: PathBuf,
+        /// One row per loan, or one row per borrower with group loans.
+        #[arg(long, value_enum, default_value_t = crate::blank::BlankShape::PerBorrower)]
+        shape: crate::blank::BlankShape,
+        /// Kiva's lists for the dropdowns (default: the user's cache, when present).
+        #[arg(long, value_name = "FILE")]
+        config_cache: Option<PathBuf>,
+    },
     /// Describe an unknown export and draft a template for it.
     Inspect(crate::inspect::InspectArgs),
     /// Preview a repayment schedule generated from loan terms.
     Schedule(ScheduleArgs),
     /// Upload a drafts folder to Kiva's Partner API (safe to rerun).
     Upload(crate::kiva::upload::UploadArgs),
+}
+
+/// `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Fetch activities, themes, locations and locales into the cache file.
+    Pull {
+        #[command(flatten)]
+        connection: crate::kiva::config::PullArgs,
+        /// Where to write the cache (default: the user's cache directory).
+        #[arg(long, value_name = "FILE")]
+        config_cache: Option<PathBuf>,
+    },
+    /// Print a cached list.
+    Show {
+        #[arg(value_enum)]
+        list: crate::reference::List,
+        /// Only entries containing this text (case and accents ignored).
+        #[arg(long)]
+        search: Option<String>,
+        /// The cache file (default: the user's cache directory).
+        #[arg(long, value_name = "FILE")]
+        config_cache: Option<PathBuf>,
+    },
 }
 
 /// Validation and report options of `convert` and `validate`.
@@ -89,6 +128,9 @@ pub struct CheckArgs {
     /// The date the disbursal-date checks use (default: today). For reproducible runs.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<String>,
+    /// Kiva's lists from `config pull` (default: the user's cache, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config_cache: Option<PathBuf>,
 }
 
 impl CheckArgs {
@@ -103,11 +145,29 @@ impl CheckArgs {
                 .parse_date(today)
                 .map_err(|e| Error::Usage(format!("--today: '{today}' {e}")))?;
         }
+        options.cache = load_cache(self.config_cache.as_deref())?.map(std::sync::Arc::new);
         Ok(crate::report::Settings {
             reports: self.reports.clone(),
             strict: self.strict,
             options,
         })
+    }
+}
+
+/// The config cache named, or the default one when it exists.
+fn load_cache(path: Option<&std::path::Path>) -> Result<Option<crate::reference::Cache>, Error> {
+    if let Some(p) = path {
+        return crate::reference::Cache::load(p)
+            .map(Some)
+            .map_err(Error::Usage);
+    }
+    let default = crate::reference::default_path();
+    if default.exists() {
+        crate::reference::Cache::load(&default)
+            .map(Some)
+            .map_err(Error::Usage)
+    } else {
+        Ok(None)
     }
 }
 
@@ -206,6 +266,57 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
         } => crate::validate_cmd::run(paths, &checks.settings()?, *quiet),
         Command::Upload(args) => crate::kiva::upload::run(args),
         Command::Inspect(args) => crate::inspect::run(args),
+        Command::Config(ConfigCommand::Show {
+            list,
+            search,
+            config_cache,
+        }) => {
+            let path = config_cache
+                .clone()
+                .unwrap_or_else(crate::reference::default_path);
+            let cache = crate::reference::Cache::load(&path).map_err(|e| {
+                Error::Usage(if path.exists() {
+                    e
+                } else {
+                    format!("{e}: run `kiva-drafts config pull` first, or pass --config-cache FILE")
+                })
+            })?;
+            for line in cache.show(*list, search.as_deref()) {
+                println!("{line}");
+            }
+            let age = cache.age_days(chrono::Utc::now());
+            if age > crate::reference::STALE_DAYS {
+                eprintln!(
+                    "kiva-drafts: warning: these lists were fetched {age} days ago; run `kiva-drafts config pull`"
+                );
+            }
+            Ok(Outcome::Success)
+        }
+        Command::Config(ConfigCommand::Pull {
+            connection,
+            config_cache,
+        }) => {
+            let path = config_cache
+                .clone()
+                .unwrap_or_else(crate::reference::default_path);
+            crate::kiva::config::pull(connection, &path)
+        }
+        Command::Template {
+            blank,
+            shape,
+            config_cache,
+        } => {
+            let cache = load_cache(config_cache.as_deref())?;
+            let template =
+                crate::blank::write(blank, *shape, cache.as_ref()).map_err(Error::Usage)?;
+            println!("wrote {} and {}", blank.display(), template.display());
+            if cache.is_none() {
+                println!(
+                    "(no Kiva lists: activity, theme and language columns left out; run `kiva-drafts config pull` for dropdowns)"
+                );
+            }
+            Ok(Outcome::Success)
+        }
         Command::Schedule(args) => {
             let terms = terms(args)?;
             let text =

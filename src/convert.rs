@@ -397,6 +397,7 @@ fn check(grouped: &Grouped, summary: &mut Summary, options: &validate::Options) 
         drafts: grouped.loans.len(),
         findings: Vec::new(),
     };
+    report.note_stale_cache(options);
     for failed in &grouped.failed {
         report.findings.extend(
             failed
@@ -482,7 +483,10 @@ pub fn convert_in_memory(args: &ConvertArgs) -> Result<Converted, Error> {
         &template,
         &tables,
         schedule.as_ref(),
-        args.checks.options.image_limit,
+        &group::Options {
+            image_limit: args.checks.options.image_limit,
+            cache: args.checks.options.cache.as_deref(),
+        },
     )
     .map_err(|e| Error::Usage(format!("template '{}': {}", args.template.display(), e.0)))?;
     for loan in &mut grouped.loans {

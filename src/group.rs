@@ -20,7 +20,17 @@ use crate::draft::{
 use crate::map::{BindError, Binder, Bound, Problem, Value, check_minor_units, number_format};
 use crate::money::Money;
 use crate::read::{Origin, Row, Table};
+use crate::reference::Cache;
 use crate::template::{Combine, InputSpec, Shape, Template};
+
+/// Settings of grouping that come from the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Largest accepted photo (`image_file`), in bytes.
+    pub image_limit: u64,
+    /// Kiva's reference data, for `resolve = true` fields.
+    pub cache: Option<&'a Cache>,
+}
 
 /// A loan built from the export, with where each part came from.
 #[derive(Debug, Clone)]
@@ -116,11 +126,16 @@ fn key_bound(
     binder.bind(name, Kind::Id, &def)
 }
 
-fn bind_main(template: &Template, table: &Table) -> Result<Bindings, BindError> {
+fn bind_main(
+    template: &Template,
+    table: &Table,
+    cache: Option<&Cache>,
+) -> Result<Bindings, BindError> {
     let mut binder = Binder {
         table,
         number: number_format(&template.input),
         section: "keys",
+        cache,
     };
     let keys = &template.keys;
     let loan_key = key_bound(&mut binder, "loan", &keys.loan)?;
@@ -281,13 +296,13 @@ pub fn group(
     template: &Template,
     main: &[Table],
     schedule: Option<&Table>,
-    image_limit: u64,
+    options: &Options<'_>,
 ) -> Result<Grouped, BindError> {
     let mut out = Grouped::default();
     let mut pending: Vec<Pending> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for table in main {
-        let b = bind_main(template, table)?;
+        let b = bind_main(template, table, options.cache)?;
         let wide_numbers: Vec<usize> = {
             let mut all: Vec<usize> = b.schedule.iter().flat_map(Bound::installments).collect();
             all.sort_unstable();
@@ -391,7 +406,7 @@ pub fn group(
         join_schedule(template, spec, table, &mut pending, &index, &mut out)?;
     }
     for p in pending {
-        finish(p, image_limit, &mut out);
+        finish(p, options.image_limit, &mut out);
     }
     Ok(out)
 }
@@ -468,6 +483,7 @@ fn join_schedule(
         table,
         number: number_format(spec),
         section: "schedule_input",
+        cache: None,
     };
     let key = key_bound(&mut binder, "key", &key_column)?;
     let bounds = bind_section(&mut binder, "schedule", &template.schedule, SCHEDULE_FIELDS)?;
@@ -582,14 +598,15 @@ fn finish(mut p: Pending, image_limit: u64, out: &mut Grouped) {
                 ("loan_id", v) => e.loan_id = Some(v.to_string()),
                 ("amount", Value::Money(m)) => {
                     if let Some(c) = &currency
-                        && let Err(message) = check_minor_units(*m, c) {
-                            p.problems.push(Problem {
-                                rule: "input-value",
-                                origin: origin.clone(),
-                                value: Some(m.to_string()),
-                                message,
-                            });
-                        }
+                        && let Err(message) = check_minor_units(*m, c)
+                    {
+                        p.problems.push(Problem {
+                            rule: "input-value",
+                            origin: origin.clone(),
+                            value: Some(m.to_string()),
+                            message,
+                        });
+                    }
                     e.amount = Some(*m);
                 }
                 ("not_pictured", Value::Bool(b)) => pictured = *b,

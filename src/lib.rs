@@ -8,6 +8,7 @@
 
 pub mod amortize;
 pub mod annotate;
+pub mod blank;
 pub mod cli;
 pub mod convert;
 pub mod dates;
@@ -19,6 +20,7 @@ pub mod kiva;
 pub mod map;
 pub mod money;
 pub mod read;
+pub mod reference;
 pub mod report;
 pub mod review;
 pub mod schedule;

@@ -14,6 +14,7 @@ use crate::draft::{GENDERS, Kind};
 use crate::money::{self, Money, NumberFormat};
 use crate::read::header::{column_letter, normalize, pattern_number};
 use crate::read::{Cell, Origin, Row, Table};
+use crate::reference::Cache;
 use crate::template::{Combine, FieldDef, InputSpec, NameSplit, scalar_text};
 
 /// A typed value read from a cell or a constant.
@@ -88,6 +89,65 @@ pub struct Bound {
     pub combine: Combine,
     /// Separator for `Combine::Join`.
     pub separator: String,
+    /// Names resolved through Kiva's reference data (`resolve = true`).
+    resolver: Option<Resolver>,
+}
+
+/// Known names and what they resolve to, with the template's aliases.
+#[derive(Debug, Clone)]
+struct Resolver {
+    what: &'static str,
+    candidates: Vec<(String, String)>,
+    aliases: Vec<(String, String)>,
+}
+
+impl Resolver {
+    fn new(field: &str, cache: &Cache, aliases: Vec<(String, String)>) -> Resolver {
+        let ids = |items: &[crate::reference::Named]| {
+            items
+                .iter()
+                .map(|n| (n.name.clone(), n.id.to_string()))
+                .collect()
+        };
+        let (what, candidates) = match field {
+            "activity_id" => ("activity", ids(&cache.activities)),
+            "theme_type_id" => ("theme", ids(&cache.themes)),
+            "description_language_id" => {
+                let mut c: Vec<(String, String)> = ids(&cache.languages);
+                c.extend(
+                    cache
+                        .languages
+                        .iter()
+                        .filter_map(|l| Some((l.code.clone()?, l.id.to_string()))),
+                );
+                ("language", c)
+            }
+            "location" => (
+                "location of this partner",
+                cache
+                    .locations
+                    .iter()
+                    .flat_map(|l| {
+                        std::iter::once((l.location.clone(), l.location.clone()))
+                            .chain(l.full_name.clone().map(|f| (f, l.location.clone())))
+                    })
+                    .collect(),
+            ),
+            _ => (
+                "currency of this partner",
+                cache
+                    .currencies
+                    .iter()
+                    .map(|c| (c.clone(), c.clone()))
+                    .collect(),
+            ),
+        };
+        Resolver {
+            what,
+            candidates,
+            aliases,
+        }
+    }
 }
 
 /// Binds template fields to a table's columns.
@@ -95,6 +155,8 @@ pub struct Binder<'a> {
     pub table: &'a Table,
     pub number: NumberFormat,
     pub section: &'static str,
+    /// Kiva's reference data, for `resolve = true` fields.
+    pub cache: Option<&'a Cache>,
 }
 
 /// Reasons a template cannot be applied to a table: fatal for the run.
@@ -214,7 +276,24 @@ impl Binder<'_> {
                 ))
             })
             .collect::<Result<Vec<_>, BindError>>()?;
+        let resolver = if def.resolve {
+            let cache = self.cache.ok_or_else(|| {
+                BindError(format!(
+                    "{label}: resolve = true needs Kiva's lists: run `kiva-drafts config pull` or pass --config-cache FILE"
+                ))
+            })?;
+            let aliases = def
+                .aliases
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Some(Resolver::new(name, cache, aliases))
+        } else {
+            None
+        };
         Ok(Bound {
+            resolver,
             name,
             kind,
             from,
@@ -320,6 +399,16 @@ impl Bound {
             };
             Cell::Text(v.clone())
         };
+        let cell = match &self.resolver {
+            Some(r) if !(self.kind == Kind::Integer && is_whole(&cell)) => {
+                let name = cell.display();
+                match crate::reference::resolve(&name, &r.candidates, &r.aliases, r.what) {
+                    Ok(value) => Cell::Text(value.clone()),
+                    Err(message) => return Err(problem(&cell, message)),
+                }
+            }
+            _ => cell,
+        };
         self.convert(&cell)
             .map(Some)
             .map_err(|message| problem(&cell, message))
@@ -386,6 +475,15 @@ impl Bound {
                 }
             }
         }
+    }
+}
+
+/// A cell holding a whole number (an id rather than a name).
+fn is_whole(cell: &Cell) -> bool {
+    match cell {
+        Cell::Number(n) => n.fract() == 0.0,
+        Cell::Text(t) => !t.trim().is_empty() && t.trim().bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
     }
 }
 

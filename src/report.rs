@@ -176,6 +176,22 @@ pub struct Report {
 const EXAMPLES: usize = 3;
 
 impl Report {
+    /// Adds a warning when Kiva's lists are older than 30 days.
+    pub fn note_stale_cache(&mut self, options: &crate::validate::Options) {
+        if let Some(d) = crate::validate::stale_cache(options, chrono::Utc::now()) {
+            self.findings.push(Finding {
+                draft: "(config cache)".into(),
+                file: None,
+                severity: d.severity,
+                rule: d.rule,
+                field: d.field,
+                message: d.message,
+                value: None,
+                sources: Vec::new(),
+            });
+        }
+    }
+
     /// Drafts (or loans) with at least one error.
     pub fn drafts_with(&self, severity: Severity) -> usize {
         let mut names: Vec<&str> = self

@@ -112,7 +112,22 @@ pub struct FieldDef {
     /// default: they must agree), `first`, or `join` (distinct values joined).
     #[serde(default)]
     pub combine: Combine,
+    /// Names to Kiva ids (or known locations/currencies) through the `config pull`
+    /// cache: for `activity_id`, `theme_type_id`, `description_language_id`, location, currency.
+    #[serde(default)]
+    pub resolve: bool,
+    /// With `resolve`: the export's own names for Kiva's ("Comercio" = "Retail").
+    pub aliases: Option<BTreeMap<String, String>>,
 }
+
+/// Fields whose names can be resolved through Kiva's reference data.
+pub const RESOLVABLE: &[&str] = &[
+    "activity_id",
+    "theme_type_id",
+    "description_language_id",
+    "location",
+    "currency",
+];
 
 /// How a loan field read from several rows is combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -268,14 +283,15 @@ impl Template {
             }
             for word in ["frequency", "method", "day_count"] {
                 if let Some(FieldSource(def)) = self.terms.get(word)
-                    && let Some(value) = def.value.as_ref().and_then(scalar_text) {
-                        let parsed = match word {
-                            "frequency" => value.parse::<crate::amortize::Frequency>().map(|_| ()),
-                            "method" => value.parse::<crate::amortize::Method>().map(|_| ()),
-                            _ => value.parse::<crate::amortize::DayCount>().map(|_| ()),
-                        };
-                        parsed.map_err(|e| format!("[terms] {word}: {e}"))?;
-                    }
+                    && let Some(value) = def.value.as_ref().and_then(scalar_text)
+                {
+                    let parsed = match word {
+                        "frequency" => value.parse::<crate::amortize::Frequency>().map(|_| ()),
+                        "method" => value.parse::<crate::amortize::Method>().map(|_| ()),
+                        _ => value.parse::<crate::amortize::DayCount>().map(|_| ()),
+                    };
+                    parsed.map_err(|e| format!("[terms] {word}: {e}"))?;
+                }
             }
         }
         let has = |name: &str| self.borrower.contains_key(name);
@@ -286,16 +302,18 @@ impl Template {
             return Err("[borrower] has both name and first_name/last_name: keep one".into());
         }
         if let Some(FieldSource(def)) = self.borrower.get("name")
-            && def.split.is_none() {
-                return Err("[borrower] name: say how to split it: split = \"given-family\", \"given-family2\", \"family-given\" or \"family-comma-given\"".into());
-            }
+            && def.split.is_none()
+        {
+            return Err("[borrower] name: say how to split it: split = \"given-family\", \"given-family2\", \"family-given\" or \"family-comma-given\"".into());
+        }
         for (name, FieldSource(def)) in &self.loan {
             if let Some(member) = &def.members
-                && !["client_id", "loan_id"].contains(&member.as_str()) {
-                    return Err(format!(
-                        "[loan] {name}: members must be \"client_id\" or \"loan_id\""
-                    ));
-                }
+                && !["client_id", "loan_id"].contains(&member.as_str())
+            {
+                return Err(format!(
+                    "[loan] {name}: members must be \"client_id\" or \"loan_id\""
+                ));
+            }
         }
         if !self.schedule.is_empty() {
             for required in ["date", "principal", "interest"] {
@@ -341,13 +359,16 @@ impl Template {
         }
         for spec in std::iter::once(&self.input).chain(self.schedule_input.as_ref()) {
             if let Some(d) = spec.decimal
-                && d != '.' && d != ',' {
-                    return Err(format!("decimal must be \".\" or \",\" (got \"{d}\")"));
-                }
+                && d != '.'
+                && d != ','
+            {
+                return Err(format!("decimal must be \".\" or \",\" (got \"{d}\")"));
+            }
             if let Some(n) = spec.header_rows
-                && !(1..=2).contains(&n) {
-                    return Err(format!("header_rows must be 1 or 2 (got {n})"));
-                }
+                && !(1..=2).contains(&n)
+            {
+                return Err(format!("header_rows must be 1 or 2 (got {n})"));
+            }
             if spec.header_row == Some(0) {
                 return Err("header_row counts from 1".into());
             }
@@ -403,15 +424,28 @@ fn check_section(
             }
             DateFormat::parse(format).map_err(|e| format!("[{section}] {name}: {e}"))?;
         }
+        if (def.resolve || def.aliases.is_some())
+            && (section != "loan" || !RESOLVABLE.contains(&name.as_str()))
+        {
+            return Err(format!(
+                "[{section}] {name}: resolve and aliases are only for {}",
+                RESOLVABLE.join(", ")
+            ));
+        }
+        if def.aliases.is_some() && !def.resolve {
+            return Err(format!("[{section}] {name}: aliases need resolve = true"));
+        }
         if def.split.is_some() && *kind != Kind::FullName {
             return Err(format!("[{section}] {name}: split is only for name"));
         }
         if let Some(d) = def.decimal
-            && d != '.' && d != ',' {
-                return Err(format!(
-                    "[{section}] {name}: decimal must be \".\" or \",\""
-                ));
-            }
+            && d != '.'
+            && d != ','
+        {
+            return Err(format!(
+                "[{section}] {name}: decimal must be \".\" or \",\""
+            ));
+        }
     }
     Ok(())
 }

@@ -167,6 +167,21 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a draft file that is not valid JSON (validate)",
     ),
     (
+        "currency-not-offered",
+        Severity::Error,
+        "currency not among the partner's (with a config cache)",
+    ),
+    (
+        "location-unknown",
+        Severity::Error,
+        "location not among the partner's (with a config cache)",
+    ),
+    (
+        "config-cache-stale",
+        Severity::Warning,
+        "Kiva's lists older than 30 days",
+    ),
+    (
         "input-value",
         Severity::Error,
         "a value in the export could not be read (convert)",
@@ -229,6 +244,9 @@ pub struct Options {
     pub image_limit: u64,
     /// The day the checks run (disbursal date in the future / too old).
     pub today: NaiveDate,
+    /// Kiva's reference data (`config pull`): currency and location are checked
+    /// against the partner's own when present.
+    pub cache: Option<std::sync::Arc<crate::reference::Cache>>,
 }
 
 impl Default for Options {
@@ -236,6 +254,7 @@ impl Default for Options {
         Options {
             image_limit: 10 * 1024 * 1024,
             today: chrono::Local::now().date_naive(),
+            cache: None,
         }
     }
 }
@@ -332,6 +351,7 @@ pub fn check_value(draft: &Value, options: &Options) -> Vec<Diagnostic> {
             d
         }
     };
+    check_reference(&mut c, obj);
     check_group_rules(&mut c, obj, entreps);
     let amounts = check_borrowers(&mut c, entreps, minor_units, currency);
     check_schedule(
@@ -346,6 +366,48 @@ pub fn check_value(draft: &Value, options: &Options) -> Vec<Diagnostic> {
     check_reference_ids(&mut c, obj);
     check_warnings(&mut c, obj, entreps, disbursed);
     c.out
+}
+
+/// With a config cache: the currency and location must be the partner's.
+fn check_reference(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>) {
+    let Some(cache) = c.options.cache.clone() else {
+        return;
+    };
+    if let Some(code) = obj.get("currency").and_then(Value::as_str)
+        && !cache.currencies.is_empty()
+        && !cache.currencies.iter().any(|c| c == code)
+    {
+        {
+            c.push(
+                "currency-not-offered",
+                "currency",
+                format!(
+                    "{code} is not one of this partner's currencies ({})",
+                    cache.currencies.join(", ")
+                ),
+            );
+        }
+    }
+    if let Some(location) = obj.get("location").and_then(Value::as_str)
+        && !cache.locations.is_empty()
+        && !cache.locations.iter().any(|l| l.location == location)
+    {
+        {
+            c.push("location-unknown", "location", format!("'{location}' is not one of this partner's locations (see `kiva-drafts config show locations`)"));
+        }
+    }
+}
+
+/// A warning when the cache is older than [`crate::reference::STALE_DAYS`].
+pub fn stale_cache(options: &Options, now: chrono::DateTime<chrono::Utc>) -> Option<Diagnostic> {
+    let cache = options.cache.as_ref()?;
+    let age = cache.age_days(now);
+    (age > crate::reference::STALE_DAYS).then(|| Diagnostic {
+        severity: Severity::Warning,
+        rule: "config-cache-stale",
+        field: String::new(),
+        message: format!("Kiva's lists were fetched {age} days ago: run `kiva-drafts config pull` to refresh them"),
+    })
 }
 
 fn check_group_rules(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>, entreps: &[Value]) {
@@ -424,17 +486,18 @@ fn check_group_rules(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>, 
                 (!first.is_empty()).then(|| format!("name {first} {last}"))
             });
         if let Some(id) = identity
-            && let Some(j) = seen.insert(id.clone(), i) {
-                c.push(
-                    "duplicate-borrower",
-                    format!("entreps[{i}]"),
-                    format!(
-                        "borrower {} is the same as borrower {} ({id})",
-                        i + 1,
-                        j + 1
-                    ),
-                );
-            }
+            && let Some(j) = seen.insert(id.clone(), i)
+        {
+            c.push(
+                "duplicate-borrower",
+                format!("entreps[{i}]"),
+                format!(
+                    "borrower {} is the same as borrower {} ({id})",
+                    i + 1,
+                    j + 1
+                ),
+            );
+        }
     }
 }
 
@@ -459,13 +522,14 @@ fn check_money(
         return None;
     };
     if let (Some(units), Some(code)) = (minor_units, currency)
-        && amount.normalize().scale() > units {
-            c.push(
-                "amount-too-precise",
-                field,
-                format!("{amount} has more decimals than {code} allows ({units})"),
-            );
-        }
+        && amount.normalize().scale() > units
+    {
+        c.push(
+            "amount-too-precise",
+            field,
+            format!("{amount} has more decimals than {code} allows ({units})"),
+        );
+    }
     Some(amount)
 }
 
@@ -577,23 +641,23 @@ fn check_schedule(
             Some(v) => match iso_date(v) {
                 Some(date) => {
                     if let Some(p) = previous
-                        && date <= p {
-                            c.push(
-                                "schedule-dates-not-increasing",
-                                at("date"),
-                                format!(
-                                    "{date} does not come after the previous installment's {p}"
-                                ),
-                            );
-                        }
+                        && date <= p
+                    {
+                        c.push(
+                            "schedule-dates-not-increasing",
+                            at("date"),
+                            format!("{date} does not come after the previous installment's {p}"),
+                        );
+                    }
                     if let Some(d) = disbursed
-                        && date <= d {
-                            c.push(
-                                "schedule-before-disbursal",
-                                at("date"),
-                                format!("{date} is on or before the disbursal date {d}"),
-                            );
-                        }
+                        && date <= d
+                    {
+                        c.push(
+                            "schedule-before-disbursal",
+                            at("date"),
+                            format!("{date} is on or before the disbursal date {d}"),
+                        );
+                    }
                     previous = Some(date);
                 }
                 None => c.push(
@@ -644,17 +708,18 @@ fn check_schedule(
         return;
     }
     if let (Some(p), Some(a)) = (principal_total, amounts)
-        && p != a {
-            c.push(
-                "schedule-principal-mismatch",
-                "schedule",
-                format!(
-                    "the principal sums to {} but the borrowers' amounts to {}",
-                    p.normalize(),
-                    a.normalize()
-                ),
-            );
-        }
+        && p != a
+    {
+        c.push(
+            "schedule-principal-mismatch",
+            "schedule",
+            format!(
+                "the principal sums to {} but the borrowers' amounts to {}",
+                p.normalize(),
+                a.normalize()
+            ),
+        );
+    }
     if interest_total.is_zero() {
         c.push(
             "interest-zero",
@@ -787,13 +852,15 @@ fn check_reference_ids(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>
         }
     }
     if let Some(v) = obj.get("client_waiver_signed")
-        && !v.is_boolean() && !v.is_null() {
-            c.push(
-                "wrong-type",
-                "client_waiver_signed",
-                format!("{v} is not true or false"),
-            );
-        }
+        && !v.is_boolean()
+        && !v.is_null()
+    {
+        c.push(
+            "wrong-type",
+            "client_waiver_signed",
+            format!("{v} is not true or false"),
+        );
+    }
 }
 
 fn check_warnings(
@@ -930,7 +997,49 @@ mod tests {
         Options {
             image_limit: 1000,
             today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            cache: None,
         }
+    }
+
+    fn cache(fetched_days_ago: i64) -> crate::reference::Cache {
+        crate::reference::Cache {
+            fetched_at: chrono::Utc::now() - chrono::TimeDelta::days(fetched_days_ago),
+            api_url: "http://x".into(),
+            partner_id: "1".into(),
+            activities: Vec::new(),
+            themes: Vec::new(),
+            locations: vec![crate::reference::Location {
+                location: "Kampala".into(),
+                country: None,
+                full_name: None,
+            }],
+            languages: Vec::new(),
+            currencies: vec!["USD".into(), "UGX".into()],
+        }
+    }
+
+    #[test]
+    fn with_a_cache_currency_and_location_are_the_partners() {
+        let mut options = options();
+        options.cache = Some(std::sync::Arc::new(cache(2)));
+        assert!(check_value(&valid(), &options).is_empty());
+        let mut d = valid();
+        d["currency"] = json!("PEN");
+        d["location"] = json!("Lima");
+        let rules: Vec<&str> = check_value(&d, &options)
+            .into_iter()
+            .map(|x| x.rule)
+            .collect();
+        assert!(
+            rules.contains(&"currency-not-offered") && rules.contains(&"location-unknown"),
+            "{rules:?}"
+        );
+        assert!(stale_cache(&options, chrono::Utc::now()).is_none());
+        options.cache = Some(std::sync::Arc::new(cache(31)));
+        assert_eq!(
+            stale_cache(&options, chrono::Utc::now()).unwrap().rule,
+            "config-cache-stale"
+        );
     }
 
     /// A complete, valid individual draft: no diagnostics at all.

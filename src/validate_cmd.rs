@@ -158,6 +158,7 @@ pub fn check(drafts: &[DraftFile], options: &validate::Options) -> Report {
         drafts: drafts.len(),
         findings: Vec::new(),
     };
+    report.note_stale_cache(options);
     let name = |d: &DraftFile| d.path.display().to_string();
     let mut parsed: Vec<(usize, &str, &Value)> = Vec::new();
     for (i, d) in drafts.iter().enumerate() {

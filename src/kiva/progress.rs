@@ -1,0 +1,136 @@
+//! What the coordinator sees while drafts go out, on stderr: a bar when stderr is a
+//! terminal (done/total, rate, time left, accepted, rejected, retrying), one line per
+//! draft otherwise (logs, CI), and with `--quiet` only the drafts that went wrong.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How a finished draft is shown.
+pub struct Line<'a> {
+    /// `000245.json (loan 000245)`.
+    pub draft: &'a str,
+    pub kind: Kind,
+    /// For an accepted draft, its id; otherwise what went wrong.
+    pub text: &'a str,
+}
+
+/// The outcome of a finished draft, as counted on the bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Accepted,
+    /// Rejected, or not stored after every retry.
+    Rejected,
+    /// Sent, outcome unknown.
+    Uncertain,
+}
+
+/// The progress display of one upload.
+pub struct Progress {
+    mode: Mode,
+    total: usize,
+    done: usize,
+    accepted: usize,
+    rejected: usize,
+    uncertain: usize,
+    retrying: HashSet<usize>,
+}
+
+enum Mode {
+    Bar(ProgressBar),
+    Lines,
+    Quiet,
+}
+
+impl Progress {
+    /// A bar if stderr is a terminal, lines otherwise, nothing but errors if `quiet`.
+    pub fn start(total: usize, quiet: bool) -> Self {
+        let mode = if quiet {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} {pos}/{len} [{wide_bar}] {per_sec} ETA {eta}  {msg}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            Mode::Bar(bar)
+        } else {
+            Mode::Lines
+        };
+        let progress = Progress {
+            mode,
+            total,
+            done: 0,
+            accepted: 0,
+            rejected: 0,
+            uncertain: 0,
+            retrying: HashSet::new(),
+        };
+        progress.update();
+        progress
+    }
+
+    /// A draft is waiting to be tried again.
+    pub fn retrying(&mut self, index: usize, draft: &str, why: &str) {
+        self.retrying.insert(index);
+        match &self.mode {
+            Mode::Bar(_) => self.update(),
+            Mode::Lines => eprintln!("kiva-drafts: retrying {draft}: {why}"),
+            Mode::Quiet => {}
+        }
+    }
+
+    /// A draft is done.
+    pub fn finished(&mut self, index: usize, line: &Line<'_>) {
+        self.retrying.remove(&index);
+        self.done += 1;
+        match line.kind {
+            Kind::Accepted => self.accepted += 1,
+            Kind::Rejected => self.rejected += 1,
+            Kind::Uncertain => self.uncertain += 1,
+        }
+        let accepted = line.kind == Kind::Accepted;
+        let width = self.total.to_string().len();
+        match &self.mode {
+            Mode::Bar(bar) => {
+                if !accepted {
+                    bar.println(format!("kiva-drafts: error: {}: {}", line.draft, line.text));
+                }
+                bar.inc(1);
+                self.update();
+            }
+            Mode::Lines if accepted => eprintln!(
+                "kiva-drafts: [{:>width$}/{}] accepted {}: {}",
+                self.done, self.total, line.draft, line.text
+            ),
+            Mode::Lines | Mode::Quiet if !accepted => {
+                eprintln!("kiva-drafts: error: {}: {}", line.draft, line.text);
+            }
+            Mode::Lines | Mode::Quiet => {}
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Mode::Bar(bar) = &self.mode {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn update(&self) {
+        if let Mode::Bar(bar) = &self.mode {
+            bar.set_message(format!(
+                "accepted {}  rejected {}  uncertain {}  retrying {}",
+                self.accepted,
+                self.rejected,
+                self.uncertain,
+                self.retrying.len()
+            ));
+        }
+    }
+}
