@@ -243,9 +243,10 @@ impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let value = self.0.normalize();
         if value.scale() == 0
-            && let Ok(i) = i64::try_from(value.mantissa()) {
-                return serializer.serialize_i64(i);
-            }
+            && let Ok(i) = i64::try_from(value.mantissa())
+        {
+            return serializer.serialize_i64(i);
+        }
         // A decimal with at most 28 significant digits and a small scale: the shortest
         // f64 that round-trips prints back exactly this text for every money amount
         // below 10^15 (15 significant digits are exact in f64).

@@ -182,12 +182,13 @@ impl InputRef {
     pub fn parse(arg: &str) -> InputRef {
         if !Path::new(arg).exists()
             && let Some((path, sheet)) = arg.rsplit_once('#')
-                && !sheet.is_empty() {
-                    return InputRef {
-                        path: PathBuf::from(path),
-                        sheet: Some(sheet.to_string()),
-                    };
-                }
+            && !sheet.is_empty()
+        {
+            return InputRef {
+                path: PathBuf::from(path),
+                sheet: Some(sheet.to_string()),
+            };
+        }
         InputRef {
             path: PathBuf::from(arg),
             sheet: None,
@@ -266,7 +267,10 @@ mod tests {
     #[test]
     fn input_refs_name_sheets() {
         let r = InputRef::parse("export.xlsx#Schedule");
-        assert_eq!((r.path.to_str(), r.sheet.as_deref()), (Some("export.xlsx"), Some("Schedule")));
+        assert_eq!(
+            (r.path.to_str(), r.sheet.as_deref()),
+            (Some("export.xlsx"), Some("Schedule"))
+        );
         assert_eq!(InputRef::parse("export.xlsx").sheet, None);
         assert_eq!(InputRef::parse("x.xlsx#").sheet, None);
     }

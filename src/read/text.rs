@@ -118,9 +118,10 @@ pub fn sniff_delimiter(text: &str) -> u8 {
             }
         }
         if let Some(&(count, lines_with)) = freq.iter().max_by_key(|(k, n)| (*n, *k))
-            && (lines_with, count) > (best.0, best.1) {
-                best = (lines_with, count, d);
-            }
+            && (lines_with, count) > (best.0, best.1)
+        {
+            best = (lines_with, count, d);
+        }
     }
     best.2
 }
