@@ -159,6 +159,15 @@ fn flat_csv_xlsx_and_ods() {
                    "totals": {"XOF": 3_675_000}, "rows": {"read": 75, "used": 74, "ignored": 1, "blank": 0}})
         );
     }
+    // CRLF line ends: rows keep the numbers a text editor shows.
+    let s = check_golden(
+        "flat",
+        &["samples/flat/echeancier.csv"],
+        "templates/flat.toml",
+    );
+    assert_eq!(s["drafts"][0]["rows"][0]["row"], 2);
+    assert_eq!(s["ignored_rows"][0]["row"], 76);
+    assert_eq!(s["ignored_rows"][0]["reason"], "totals row");
 }
 
 #[test]

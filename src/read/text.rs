@@ -139,22 +139,47 @@ fn count_outside_quotes(line: &str, delimiter: u8) -> usize {
     n
 }
 
-/// Parses delimited text; each record keeps the line it starts on.
+/// Parses delimited text; each record keeps the line it starts on. Lines are counted
+/// here from each record's byte offset: the csv crate reports the previous line for a
+/// record after a CRLF (rust-csv issue 395) or after a blank line (issue 208).
 pub fn parse(text: &str, delimiter: u8) -> Result<Vec<Row>, String> {
+    let normalized;
+    let text = if text.contains('\r') {
+        normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+        normalized.as_str()
+    } else {
+        text
+    };
+    let bytes = text.as_bytes();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+        .from_reader(bytes);
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
+    let (mut counted, mut line) = (0usize, 1usize);
+    let mut line_at = |offset: u64| {
+        let mut start = usize::try_from(offset)
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        while bytes.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        if start > counted {
+            // Record starts follow a line end: always a character boundary.
+            line += text
+                .get(counted..start)
+                .map_or(0, |s| s.matches('\n').count());
+            counted = start;
+        }
+        line
+    };
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, csv::Position::line);
-                #[allow(clippy::cast_possible_truncation)]
-                let line = line as usize;
+                let line = line_at(record.position().map_or(0, csv::Position::byte));
                 let cells = record
                     .iter()
                     .map(|f| {
@@ -168,7 +193,7 @@ pub fn parse(text: &str, delimiter: u8) -> Result<Vec<Row>, String> {
                 rows.push(Row { line, cells });
             }
             Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
+                let line = line_at(e.position().map_or(0, csv::Position::byte));
                 return Err(format!("line {line}: cannot parse: {e}"));
             }
         }
@@ -223,6 +248,21 @@ mod tests {
         assert_eq!(sniff_delimiter("a|b\n1|2\n"), b'|');
         // Decimal commas inside a `;` file do not win.
         assert_eq!(sniff_delimiter("a;b;c\n1,5;2,25;3\n4,5;1;2\n"), b';');
+    }
+
+    #[test]
+    fn lines_survive_crlf_blank_lines_and_multiline_fields() {
+        let lines = |text: &str| {
+            parse(text, b',')
+                .unwrap()
+                .iter()
+                .map(|r| r.line)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines("Title\n\na,b\n1,2\n"), vec![1, 3, 4]);
+        assert_eq!(lines("a,b\n\"x\ny\",2\n\n3,4\n"), vec![1, 2, 5]);
+        assert_eq!(lines("a,b\n1,2"), vec![1, 2]);
+        assert_eq!(lines("a,b\r\n1,2\r\n\r\n3,4\r\n"), vec![1, 2, 4]);
     }
 
     #[test]
