@@ -54,6 +54,12 @@ pub enum Command {
         annotate: Option<PathBuf>,
         #[command(flatten)]
         checks: CheckArgs,
+        /// Upload the drafts to Kiva once written (see `upload`; drafts with errors are
+        /// not sent).
+        #[arg(long)]
+        upload: bool,
+        #[command(flatten, next_help_heading = "Upload (with --upload)")]
+        upload_options: crate::kiva::upload::UploadOptions,
     },
     /// Check draft files (or folders of them) against Kiva's rules.
     Validate {
@@ -244,6 +250,8 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
             quiet,
             annotate,
             checks,
+            upload,
+            upload_options,
         } => {
             let args = ConvertArgs {
                 inputs: inputs.clone(),
@@ -257,7 +265,18 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
                 checks: checks.settings()?,
                 annotate: annotate.clone(),
             };
-            convert::run(&args)
+            let converted = convert::run(&args)?;
+            if !*upload {
+                return Ok(converted);
+            }
+            let uploaded = crate::kiva::upload::upload_dir(out, upload_options, *quiet)?;
+            Ok(
+                if converted == Outcome::Success && uploaded == Outcome::Success {
+                    Outcome::Success
+                } else {
+                    Outcome::SomeFailed
+                },
+            )
         }
         Command::Validate {
             paths,

@@ -122,17 +122,31 @@ impl Resolver {
                 );
                 ("language", c)
             }
-            "location" => (
-                "location of this partner",
-                cache
-                    .locations
-                    .iter()
-                    .flat_map(|l| {
-                        std::iter::once((l.location.clone(), l.location.clone()))
-                            .chain(l.full_name.clone().map(|f| (f, l.location.clone())))
-                    })
-                    .collect(),
-            ),
+            "location" => {
+                // A location's own name, its full name, and the town before the first
+                // comma of its full name ("Gulu" for "Gulu, Northern, Uganda").
+                let mut c: Vec<(String, String)> = Vec::new();
+                for l in &cache.locations {
+                    c.push((l.location.clone(), l.location.clone()));
+                    if let Some(full) = &l.full_name {
+                        c.push((full.clone(), l.location.clone()));
+                    }
+                }
+                for l in &cache.locations {
+                    let town = l
+                        .full_name
+                        .as_deref()
+                        .unwrap_or(&l.location)
+                        .split(',')
+                        .next()
+                        .unwrap_or("")
+                        .trim();
+                    if !town.is_empty() && !c.iter().any(|(n, _)| n == town) {
+                        c.push((town.to_string(), l.location.clone()));
+                    }
+                }
+                ("location of this partner", c)
+            }
             _ => (
                 "currency of this partner",
                 cache

@@ -391,12 +391,16 @@ pub fn resolve<'a, T>(
         .collect();
     scored.sort_unstable();
     let limit = folded.chars().count() / 3 + 1;
-    let close: Vec<String> = scored
-        .iter()
-        .filter(|(d, _)| *d <= limit)
-        .take(3)
-        .map(|(_, n)| format!("'{n}'"))
-        .collect();
+    let mut close: Vec<String> = Vec::new();
+    for (_, n) in scored.iter().filter(|(d, _)| *d <= limit) {
+        let quoted = format!("'{n}'");
+        if !close.contains(&quoted) {
+            close.push(quoted);
+        }
+        if close.len() == 3 {
+            break;
+        }
+    }
     if close.is_empty() {
         Err(format!(
             "is not a known {what} (see `kiva-drafts config show`)"

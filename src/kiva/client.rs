@@ -3,8 +3,9 @@
 //!
 //! The rule that matters is whether a failed request may have created a draft. A
 //! connection that never opened did not; neither did a request whose body was not
-//! completely handed to the connection (the body is streamed from memory and the
-//! bytes taken are counted), since Kiva cannot store half a JSON document. Anything
+//! completely handed to the connection (the body is streamed from memory, the bytes
+//! taken are counted, and a body the library could not hand over is reported as a
+//! body error), since Kiva cannot store half a JSON document. Anything
 //! else without an answer (a timeout or a dropped connection after the whole body went
 //! out, or a 504 from a gateway that gave up waiting) is [`Answer::Unknown`]: never
 //! retried automatically, because a retry could store the draft twice.
@@ -334,6 +335,15 @@ impl PartnerApi {
                 if e.is_connect() {
                     Answer::NotSent {
                         reason: format!("could not connect: {reason}"),
+                    }
+                } else if e.is_body() {
+                    // The HTTP library dropped the body before taking all of it (the
+                    // connection failed first; the connect error itself is then hidden
+                    // behind this one): the server cannot have the whole draft.
+                    Answer::NotSent {
+                        reason: format!(
+                            "the connection failed before the draft was sent whole ({reason})"
+                        ),
                     }
                 } else if whole_body_out {
                     Answer::Unknown {

@@ -53,9 +53,18 @@ impl Progress {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} {pos}/{len} [{wide_bar}] {per_sec} ETA {eta}  {msg}",
+                "{spinner} {pos}/{len} [{wide_bar}] {rate} ETA {eta}  {msg}",
             ) {
-                bar.set_style(style.progress_chars("=> "));
+                bar.set_style(
+                    style
+                        .with_key(
+                            "rate",
+                            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = write!(w, "{:.1}/s", state.per_sec());
+                            },
+                        )
+                        .progress_chars("=> "),
+                );
             }
             bar.enable_steady_tick(Duration::from_millis(120));
             Mode::Bar(bar)

@@ -88,13 +88,14 @@ pub fn upload_dir(dir: &Path, options: &UploadOptions, quiet: bool) -> Result<Ou
         return Ok(dry_run(&target, &drafts, &steps, &history));
     }
 
-    let mut sender = None;
-    if steps.iter().any(|s| matches!(s, Step::Send)) {
-        let prepared = Sender::prepare(dir, options)?;
+    let sender = if steps.contains(&Step::Send) {
+        let (sender, locked) = Sender::prepare(dir, options)?;
         // Planned again under the ledger's lock: an upload that ran meanwhile counts.
-        steps = plan(&drafts, &prepared.1, &target.api, options.resend_uncertain);
-        sender = Some(prepared);
-    }
+        steps = plan(&drafts, &locked, &target.api, options.resend_uncertain);
+        Some(sender)
+    } else {
+        None
+    };
     if history.unreadable > 0 && !quiet {
         eprintln!(
             "kiva-drafts: {}: skipped {} unreadable line{} (cut short when an earlier upload was stopped?)",
@@ -124,7 +125,7 @@ pub fn upload_dir(dir: &Path, options: &UploadOptions, quiet: bool) -> Result<Ou
 
     let mut partner_id = target.partner_id.clone();
     let mut stopped = None;
-    if let Some((sender, _)) = &sender {
+    if let Some(sender) = &sender {
         partner_id = Some(sender.partner_id.clone());
         let queue: Vec<usize> = (0..drafts.len())
             .filter(|&i| matches!(steps[i], Step::Send))
@@ -463,7 +464,9 @@ fn settle_duplicates(drafts: &[Draft], steps: &[Step], rows: Vec<Option<Row>>) -
         .map(|(row, step)| match (row, step) {
             (Some(row), _) => row,
             (None, Step::Duplicate { of }) => {
-                let original = settled[*of].clone().unwrap_or_else(|| Row::not_sent("-"));
+                let original = settled[*of]
+                    .clone()
+                    .unwrap_or_else(|| Row::not_sent("no outcome recorded"));
                 if original.status.ok() {
                     Row {
                         status: Status::Duplicate,
@@ -480,7 +483,7 @@ fn settle_duplicates(drafts: &[Draft], steps: &[Step], rows: Vec<Option<Row>>) -
                     }
                 }
             }
-            (None, _) => Row::not_sent("-"),
+            (None, _) => Row::not_sent("no outcome recorded"),
         })
         .collect()
 }
