@@ -7,7 +7,7 @@
 //! into an empty one, unless forced; on a rerun the drafts of the previous run are
 //! removed first so no stale draft survives.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -88,6 +88,27 @@ fn is_plain_file_name(name: &str) -> bool {
         && Path::new(name)
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Loan keys by file name, from `summary.json` when there is one.
+pub fn loan_keys(dir: &Path) -> HashMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(dir.join(SUMMARY)) else {
+        return HashMap::new();
+    };
+    let Ok(summary) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return HashMap::new();
+    };
+    summary["drafts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            Some((
+                d["file"].as_str()?.to_string(),
+                d["loan_key"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// Writes `contents` to `path` atomically.

@@ -19,7 +19,7 @@ use crate::draft::{
 };
 use crate::map::{BindError, Binder, Bound, Problem, Value, check_minor_units, number_format};
 use crate::money::Money;
-use crate::read::{Origin, Row, Table};
+use crate::read::{Origin, Row, Table, is_totals_word};
 use crate::reference::Cache;
 use crate::template::{Combine, InputSpec, Shape, Template};
 
@@ -166,27 +166,6 @@ fn bind_main(
         schedule,
         terms,
     })
-}
-
-/// Words that mark a totals row in the key column.
-fn is_totals_word(text: &str) -> bool {
-    let t = text.trim().trim_end_matches(':').trim().to_lowercase();
-    [
-        "total",
-        "totals",
-        "totales",
-        "totaux",
-        "total geral",
-        "grand total",
-        "totale",
-        "soma",
-        "suma",
-        "sum",
-        "subtotal",
-        "sous-total",
-        "total général",
-    ]
-    .contains(&t.as_str())
 }
 
 fn why_no_key(row: &Row, key_column: &str) -> String {

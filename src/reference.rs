@@ -313,10 +313,10 @@ pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
         let base = match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ª' => 'a',
             'é' | 'è' | 'ê' | 'ë' => 'e',
             'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'º' | '°' => 'o',
             'ú' | 'ù' | 'û' | 'ü' => 'u',
             'ç' => 'c',
             'ñ' => 'n',

@@ -69,31 +69,13 @@ fn is_draft_file(path: &Path) -> bool {
         && !name.starts_with('.')
 }
 
-/// Loan keys by file name, from a folder's summary.json.
-fn keys_in(dir: &Path) -> HashMap<String, String> {
-    let Ok(text) = std::fs::read_to_string(dir.join(crate::emit::SUMMARY)) else {
-        return HashMap::new();
-    };
-    let summary: Value = serde_json::from_str(&text).unwrap_or_default();
-    summary["drafts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| {
-            Some((
-                d["file"].as_str()?.to_string(),
-                d["loan_key"].as_str()?.to_string(),
-            ))
-        })
-        .collect()
-}
-
 /// Reads and parses draft files on all cores, keeping their order.
 pub fn load(files: &[PathBuf]) -> Vec<DraftFile> {
     let mut keys: HashMap<PathBuf, HashMap<String, String>> = HashMap::new();
     for f in files {
         let dir = f.parent().unwrap_or(Path::new("")).to_path_buf();
-        keys.entry(dir.clone()).or_insert_with(|| keys_in(&dir));
+        keys.entry(dir.clone())
+            .or_insert_with(|| crate::emit::loan_keys(&dir));
     }
     let read = |path: &PathBuf| {
         let dir = path.parent().unwrap_or(Path::new(""));

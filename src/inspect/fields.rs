@@ -628,23 +628,7 @@ pub struct Words {
     pub currency: Option<String>,
 }
 
-/// Lower case without accents; `º` and `°` become `o` (so `Nº` and `N°` read `no`).
-pub fn fold(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ª' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'º' | '°' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ñ' => 'n',
-            'ÿ' => 'y',
-            other => other,
-        })
-        .collect()
-}
+pub use crate::reference::fold;
 
 /// Splits a header into folded words: articles dropped, "number" words as `no`, a
 /// currency code written in capitals taken out.

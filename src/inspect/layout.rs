@@ -8,7 +8,7 @@
 //! the repeated lower labels unique. Trailing rows labelled `Total` are totals rows.
 
 use crate::dates::DateFormat;
-use crate::read::{Cell, Row};
+use crate::read::{Cell, Row, is_totals_word};
 
 use super::fields::fold;
 
@@ -54,27 +54,6 @@ fn looks_like_data(row: &Row) -> bool {
         Cell::Text(s) => looks_like_value(s),
         Cell::Empty | Cell::Error(_) => false,
     })
-}
-
-/// Words that mark a totals row (the same as `convert`'s).
-pub fn is_totals_word(text: &str) -> bool {
-    let t = fold(text.trim().trim_end_matches(':').trim());
-    [
-        "total",
-        "totals",
-        "totales",
-        "totaux",
-        "total geral",
-        "grand total",
-        "totale",
-        "soma",
-        "suma",
-        "sum",
-        "subtotal",
-        "sous-total",
-        "total general",
-    ]
-    .contains(&t.as_str())
 }
 
 /// Whether a data row is a totals row.

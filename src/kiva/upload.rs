@@ -233,7 +233,7 @@ fn read_drafts(dir: &Path) -> Result<Vec<Draft>, Error> {
             }
         )));
     }
-    let keys = loan_keys(dir);
+    let keys = emit::loan_keys(dir);
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Error::Usage(format!(
             "{}: cannot read the folder: {}",
@@ -280,27 +280,6 @@ fn read_drafts(dir: &Path) -> Result<Vec<Draft>, Error> {
     }
     drafts.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(drafts)
-}
-
-/// Loan keys by file name, from `summary.json` when there is one.
-fn loan_keys(dir: &Path) -> HashMap<String, String> {
-    let Ok(text) = std::fs::read_to_string(dir.join(emit::SUMMARY)) else {
-        return HashMap::new();
-    };
-    let Ok(summary) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return HashMap::new();
-    };
-    summary["drafts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| {
-            Some((
-                d["file"].as_str()?.to_string(),
-                d["loan_key"].as_str()?.to_string(),
-            ))
-        })
-        .collect()
 }
 
 /// The validation errors of a draft file.

@@ -72,6 +72,27 @@ pub fn number_to_string(n: f64) -> String {
     }
 }
 
+/// Words that mark a totals row in a key or label cell (accents and case ignored).
+pub fn is_totals_word(text: &str) -> bool {
+    let t = crate::reference::fold(text.trim().trim_end_matches(':').trim());
+    [
+        "total",
+        "totals",
+        "totales",
+        "totaux",
+        "total geral",
+        "grand total",
+        "totale",
+        "soma",
+        "suma",
+        "sum",
+        "subtotal",
+        "sous-total",
+        "total general",
+    ]
+    .contains(&t.as_str())
+}
+
 /// Where a table came from, shared by all its rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
