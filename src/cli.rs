@@ -87,6 +87,23 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config_cache: Option<PathBuf>,
     },
+    /// Rebuild DIR/review.html, the review page, from the draft files.
+    Review {
+        /// The drafts folder.
+        dir: PathBuf,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+        /// Largest accepted photo, in megabytes.
+        #[arg(long, default_value_t = 10, value_name = "MB")]
+        image_limit: u64,
+        /// The date the disbursal-date checks use (default: today).
+        #[arg(long, value_name = "DATE", hide = true)]
+        today: Option<String>,
+        /// Kiva's lists from `config pull` (default: the user's cache, when present).
+        #[arg(long, value_name = "FILE")]
+        config_cache: Option<PathBuf>,
+    },
     /// Describe an unknown export and draft a template for it.
     Inspect(crate::inspect::InspectArgs),
     /// Preview a repayment schedule generated from loan terms.
@@ -285,6 +302,22 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
         } => crate::validate_cmd::run(paths, &checks.settings()?, *quiet),
         Command::Upload(args) => crate::kiva::upload::run(args),
         Command::Inspect(args) => crate::inspect::run(args),
+        Command::Review {
+            dir,
+            quiet,
+            image_limit,
+            today,
+            config_cache,
+        } => {
+            let checks = CheckArgs {
+                reports: Vec::new(),
+                strict: false,
+                image_limit: *image_limit,
+                today: today.clone(),
+                config_cache: config_cache.clone(),
+            };
+            crate::review::run(dir, &checks.settings()?.options, *quiet)
+        }
         Command::Config(ConfigCommand::Show {
             list,
             search,

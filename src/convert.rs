@@ -96,6 +96,8 @@ pub struct DraftEntry {
 
 #[derive(Debug, Serialize)]
 pub struct ProblemEntry {
+    /// The rule broken (`input-value` for a cell that could not be read).
+    pub rule: &'static str,
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
@@ -166,6 +168,7 @@ fn row_ref(origin: &read::Origin) -> RowRef {
 
 fn problem_entry(p: &Problem) -> ProblemEntry {
     ProblemEntry {
+        rule: p.rule,
         file: p.origin.source.file.clone(),
         sheet: p.origin.source.sheet.clone(),
         row: p.origin.row,
@@ -565,13 +568,15 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
         .zip(&converted.summary.drafts)
     {
         let path = args.out.join(&entry.file);
-        emit::write_atomic(&path, loan.draft.to_pretty_json().as_bytes()).map_err(Error::Emit)?;
+        emit::write_draft(&path, loan.draft.to_pretty_json().as_bytes()).map_err(Error::Emit)?;
         written.insert(path);
     }
     emit::remove_stale(&previous, &written).map_err(Error::Emit)?;
     let mut json = serde_json::to_string_pretty(&converted.summary).unwrap_or_default();
     json.push('\n');
+    emit::sync_dir(&args.out);
     emit::write_atomic(&args.out.join(emit::SUMMARY), json.as_bytes()).map_err(Error::Emit)?;
+    crate::review::write(&args.out, &converted)?;
 
     for failed in &converted.grouped.failed {
         for p in failed.problems.iter().take(MAX_PROBLEMS_SHOWN) {

@@ -113,6 +113,26 @@ pub fn loan_keys(dir: &Path) -> HashMap<String, String> {
 
 /// Writes `contents` to `path` atomically.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), EmitError> {
+    write_renamed(path, contents, true)
+}
+
+/// Writes a draft: a temporary file renamed into place, so no reader ever sees half a
+/// draft, but without waiting for the disk on each of thousands of files (an fsync per
+/// draft made a 100,000-loan conversion 30 times slower). [`sync_dir`] runs once at
+/// the end; after a power cut a draft could still be empty or cut short, which
+/// `validate` and `upload` report (it is not valid JSON) instead of sending it.
+pub fn write_draft(path: &Path, contents: &[u8]) -> Result<(), EmitError> {
+    write_renamed(path, contents, false)
+}
+
+/// Flushes a folder's entries (the renames) to disk, where the system supports it.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn write_renamed(path: &Path, contents: &[u8], sync: bool) -> Result<(), EmitError> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let name = path
         .file_name()
@@ -122,7 +142,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), EmitError> {
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(contents)?;
-        file.sync_all()?;
+        if sync {
+            file.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     result.map_err(|e| {

@@ -41,7 +41,7 @@ fn bad_values_fail_their_loan_only_with_exact_messages() {
     assert_eq!(s["loans_with_errors"], 4);
     assert_eq!(
         s["errors"][0]["problems"][0],
-        json!({"file": "tests/fixtures/bad-values.csv", "row": 3, "column": "Disbursed",
+        json!({"rule": "input-value", "file": "tests/fixtures/bad-values.csv", "row": 3, "column": "Disbursed",
                "value": "31/02/2026", "message": "is not a date (expected dd/mm/yyyy; no such day)"})
     );
     let reasons: Vec<&str> = s["ignored_rows"]
