@@ -172,7 +172,7 @@ fn problem_entry(p: &Problem) -> ProblemEntry {
         file: p.origin.source.file.clone(),
         sheet: p.origin.source.sheet.clone(),
         row: p.origin.row,
-        column: p.origin.column.clone(),
+        column: p.origin.column.as_deref().map(str::to_string),
         value: p.value.clone(),
         message: p.message.clone(),
     }
@@ -505,9 +505,16 @@ pub fn convert_in_memory(args: &ConvertArgs) -> Result<Converted, Error> {
         &grouped,
         &files,
     );
-    let report = check(&grouped, &mut summary, &args.checks.options);
     let mut all = tables;
     all.extend(schedule);
+    if args.annotate.is_none() {
+        // The rows are only needed again for the annotated workbook: free them before
+        // validation, the largest step after reading.
+        for table in &mut all {
+            table.rows = Vec::new();
+        }
+    }
+    let report = check(&grouped, &mut summary, &args.checks.options);
     Ok(Converted {
         template,
         tables: all,

@@ -48,7 +48,7 @@ impl SourceRef {
             file: origin.source.file.clone(),
             sheet: origin.source.sheet.clone(),
             row: origin.row,
-            column: origin.column.clone(),
+            column: origin.column.as_deref().map(str::to_string),
         }
     }
 }
@@ -107,7 +107,7 @@ impl Finding {
             file: None,
             severity: Severity::Error,
             rule: p.rule,
-            field: p.origin.column.clone().unwrap_or_default(),
+            field: p.origin.column.as_deref().unwrap_or_default().to_string(),
             message: p.message.clone(),
             value: p.value.clone(),
             sources: vec![SourceRef::from_origin(&p.origin)],

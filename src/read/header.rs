@@ -156,7 +156,7 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
             }
         }
     };
-    let headers = header_names(&rows, at, count)
+    let headers: Vec<String> = header_names(&rows, at, count)
         .into_iter()
         .enumerate()
         .map(|(i, name)| {
@@ -187,9 +187,14 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
         .filter(|r| !r.is_blank())
         .collect();
     let blank_rows = below - data.len();
+    let shared_headers = headers
+        .iter()
+        .map(|h: &String| Arc::from(h.as_str()))
+        .collect();
     Ok(Table {
         source: Arc::new(source),
         headers,
+        shared_headers,
         header_row,
         header_rows: count,
         preamble,

@@ -118,8 +118,8 @@ pub struct Origin {
     pub source: Arc<Source>,
     /// 1-based row (workbooks) or line (text files) as the user sees it.
     pub row: usize,
-    /// The column header, when the place is a cell.
-    pub column: Option<String>,
+    /// The column header, when the place is a cell (shared, not copied per cell).
+    pub column: Option<Arc<str>>,
 }
 
 impl fmt::Display for Origin {
@@ -165,6 +165,8 @@ pub struct Grid {
 pub struct Table {
     pub source: Arc<Source>,
     pub headers: Vec<String>,
+    /// The headers again, shared by the origins of every cell.
+    pub shared_headers: Vec<Arc<str>>,
     /// The first header row (1-based).
     pub header_row: usize,
     /// How many rows form the header (2 for merged two-level headers).
@@ -185,7 +187,12 @@ impl Table {
         Origin {
             source: Arc::clone(&self.source),
             row: row.line,
-            column: column.map(|c| self.headers.get(c).cloned().unwrap_or_default()),
+            column: column.map(|c| {
+                self.shared_headers
+                    .get(c)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(""))
+            }),
         }
     }
 }
