@@ -418,11 +418,11 @@ fn check(grouped: &Grouped, summary: &mut Summary, options: &validate::Options) 
         .iter()
         .map(|v| validate::check_value(v, options))
         .collect();
-    let keyed: Vec<(&str, &serde_json::Value)> = grouped
+    let keyed: Vec<(&str, Vec<String>)> = grouped
         .loans
         .iter()
-        .map(|l| l.key.as_str())
         .zip(&values)
+        .map(|(l, v)| (l.key.as_str(), validate::loan_ids(v)))
         .collect();
     for (i, d) in validate::check_batch(&keyed) {
         diagnostics[i].push(d);

@@ -932,13 +932,25 @@ pub fn check_draft(draft: &LoanDraft, options: &Options) -> Vec<Diagnostic> {
     check_value(&serde_json::to_value(draft).unwrap_or(Value::Null), options)
 }
 
+/// A draft's borrower loan ids, sorted: what makes two drafts the same loan.
+pub fn loan_ids(draft: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = draft["entreps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| id_text(e.get("loan_id")))
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// Batch rules: the same loan twice (same key, or the same set of borrower loan ids).
-/// `drafts` are (key, draft JSON); returns (index, diagnostic) pairs.
-pub fn check_batch(drafts: &[(&str, &Value)]) -> Vec<(usize, Diagnostic)> {
+/// `drafts` are (key, [`loan_ids`]); returns (index, diagnostic) pairs.
+pub fn check_batch(drafts: &[(&str, Vec<String>)]) -> Vec<(usize, Diagnostic)> {
     let mut out = Vec::new();
     let mut keys: HashMap<&str, usize> = HashMap::new();
-    let mut loan_ids: HashMap<Vec<String>, usize> = HashMap::new();
-    for (i, (key, draft)) in drafts.iter().enumerate() {
+    let mut seen: HashMap<&[String], usize> = HashMap::new();
+    for (i, (key, ids)) in drafts.iter().enumerate() {
         if let Some(j) = keys.insert(key, i) {
             out.push((
                 i,
@@ -954,17 +966,10 @@ pub fn check_batch(drafts: &[(&str, &Value)]) -> Vec<(usize, Diagnostic)> {
             ));
             continue;
         }
-        let mut ids: Vec<String> = draft["entreps"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| id_text(e.get("loan_id")))
-            .collect();
         if ids.is_empty() {
             continue;
         }
-        ids.sort();
-        if let Some(j) = loan_ids.insert(ids.clone(), i) {
+        if let Some(j) = seen.insert(ids.as_slice(), i) {
             out.push((
                 i,
                 Diagnostic {
@@ -1301,15 +1306,19 @@ mod tests {
         let a = valid();
         let mut b = valid();
         b["entreps"][0]["loan_id"] = json!("L9");
-        let found = check_batch(&[("A", &a), ("B", &b), ("A", &b)]);
+        let found = check_batch(&[
+            ("A", loan_ids(&a)),
+            ("B", loan_ids(&b)),
+            ("A", loan_ids(&b)),
+        ]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, 2);
-        let found = check_batch(&[("A", &a), ("C", &a)]);
+        let found = check_batch(&[("A", loan_ids(&a)), ("C", loan_ids(&a))]);
         assert_eq!(
             found[0].1.message,
             "same borrower loan ids (L1) as loan 'A'"
         );
-        assert!(check_batch(&[("A", &a), ("B", &b)]).is_empty());
+        assert!(check_batch(&[("A", loan_ids(&a)), ("B", loan_ids(&b))]).is_empty());
     }
 
     #[test]

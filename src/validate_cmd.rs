@@ -69,60 +69,74 @@ fn is_draft_file(path: &Path) -> bool {
         && !name.starts_with('.')
 }
 
-/// Reads and parses draft files on all cores, keeping their order.
-pub fn load(files: &[PathBuf]) -> Vec<DraftFile> {
+/// Loan keys of the folders the files are in, from their summary.json.
+fn folder_keys(files: &[PathBuf]) -> HashMap<PathBuf, HashMap<String, String>> {
     let mut keys: HashMap<PathBuf, HashMap<String, String>> = HashMap::new();
     for f in files {
         let dir = f.parent().unwrap_or(Path::new("")).to_path_buf();
         keys.entry(dir.clone())
             .or_insert_with(|| crate::emit::loan_keys(&dir));
     }
-    let read = |path: &PathBuf| {
-        let dir = path.parent().unwrap_or(Path::new(""));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let key = keys
-            .get(dir)
-            .and_then(|k| k.get(&name).cloned())
-            .unwrap_or_else(|| {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().to_string())
-                    .unwrap_or_default()
-            });
-        let json = std::fs::read(path)
-            .map_err(|e| format!("cannot read: {}", crate::read::text::io_message(&e)))
-            .and_then(|bytes| {
-                serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-                    format!(
-                        "line {}, column {}: not valid JSON: {}",
-                        e.line(),
-                        e.column(),
-                        strip_position(&e.to_string())
-                    )
-                })
-            });
-        DraftFile {
-            path: path.clone(),
-            key,
-            json,
-        }
-    };
+    keys
+}
+
+/// Reads and parses one draft file.
+fn read_one(path: &Path, keys: &HashMap<PathBuf, HashMap<String, String>>) -> DraftFile {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let key = keys
+        .get(dir)
+        .and_then(|k| k.get(&name).cloned())
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default()
+        });
+    let json = std::fs::read(path)
+        .map_err(|e| format!("cannot read: {}", crate::read::text::io_message(&e)))
+        .and_then(|bytes| {
+            serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                format!(
+                    "line {}, column {}: not valid JSON: {}",
+                    e.line(),
+                    e.column(),
+                    strip_position(&e.to_string())
+                )
+            })
+        });
+    DraftFile {
+        path: path.to_path_buf(),
+        key,
+        json,
+    }
+}
+
+/// Maps files on all cores, keeping their order.
+fn par_map<T: Send>(files: &[PathBuf], f: impl Fn(&PathBuf) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(8);
     let chunk = files.len().div_ceil(threads).max(1);
+    let f = &f;
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     })
+}
+
+/// Reads and parses draft files on all cores, keeping their order.
+pub fn load(files: &[PathBuf]) -> Vec<DraftFile> {
+    let keys = folder_keys(files);
+    par_map(files, |p| read_one(p, &keys))
 }
 
 /// `serde_json` ends its messages with " at line L column C"; the line and column are
@@ -134,42 +148,91 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Checks loaded drafts: syntax, rules, then the batch.
-pub fn check(drafts: &[DraftFile], options: &validate::Options) -> Report {
-    let mut report = Report {
-        drafts: drafts.len(),
-        findings: Vec::new(),
-    };
-    report.note_stale_cache(options);
-    let name = |d: &DraftFile| d.path.display().to_string();
-    let mut parsed: Vec<(usize, &str, &Value)> = Vec::new();
-    for (i, d) in drafts.iter().enumerate() {
-        match &d.json {
-            Err(message) => report.findings.push(Finding {
+/// One draft's findings, and its loan ids for the batch rules (None if unreadable).
+fn check_one(d: &DraftFile, options: &validate::Options) -> (Vec<Finding>, Option<Vec<String>>) {
+    match &d.json {
+        Err(message) => (
+            vec![Finding {
                 draft: d.key.clone(),
-                file: Some(name(d)),
+                file: Some(d.path.display().to_string()),
                 severity: Severity::Error,
                 rule: "json-syntax",
                 field: String::new(),
                 message: message.clone(),
                 value: None,
                 sources: Vec::new(),
-            }),
-            Ok(value) => {
-                for diagnostic in validate::check_value(value, options) {
-                    report.findings.push(finding(d, diagnostic));
-                }
-                parsed.push((i, d.key.as_str(), value));
-            }
+            }],
+            None,
+        ),
+        Ok(value) => (
+            validate::check_value(value, options)
+                .into_iter()
+                .map(|x| finding(d, x))
+                .collect(),
+            Some(validate::loan_ids(value)),
+        ),
+    }
+}
+
+/// One checked draft: key, file, findings, loan ids (None when unreadable).
+type Checked = (String, PathBuf, Vec<Finding>, Option<Vec<String>>);
+
+/// Gathers per-draft findings, then adds the batch rules.
+fn assemble(
+    checked: &[Checked],
+    options: &validate::Options,
+) -> Report {
+    let mut report = Report {
+        drafts: checked.len(),
+        findings: Vec::new(),
+    };
+    report.note_stale_cache(options);
+    let mut keyed: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut index: Vec<usize> = Vec::new();
+    for (i, (key, _, findings, ids)) in checked.iter().enumerate() {
+        report.findings.extend(findings.iter().cloned());
+        if let Some(ids) = ids {
+            keyed.push((key.as_str(), ids.clone()));
+            index.push(i);
         }
     }
-    let keyed: Vec<(&str, &Value)> = parsed.iter().map(|(_, k, v)| (*k, *v)).collect();
     for (j, diagnostic) in validate::check_batch(&keyed) {
-        report
-            .findings
-            .push(finding(&drafts[parsed[j].0], diagnostic));
+        let (key, path, _, _) = &checked[index[j]];
+        report.findings.push(Finding {
+            draft: key.clone(),
+            file: Some(path.display().to_string()),
+            severity: diagnostic.severity,
+            rule: diagnostic.rule,
+            field: diagnostic.field,
+            message: diagnostic.message,
+            value: None,
+            sources: Vec::new(),
+        });
     }
     report
+}
+
+/// Checks loaded drafts: syntax, rules, then the batch.
+pub fn check(drafts: &[DraftFile], options: &validate::Options) -> Report {
+    let checked: Vec<Checked> = drafts
+        .iter()
+        .map(|d| {
+            let (findings, ids) = check_one(d, options);
+            (d.key.clone(), d.path.clone(), findings, ids)
+        })
+        .collect();
+    assemble(&checked, options)
+}
+
+/// Reads and checks draft files on all cores without keeping them in memory.
+pub fn check_files(files: &[PathBuf], options: &validate::Options) -> Report {
+    let keys = folder_keys(files);
+    let checked = par_map(files, |p| {
+        let d = read_one(p, &keys);
+        let (findings, ids) = check_one(&d, options);
+        (d.key, d.path, findings, ids)
+    });
+    assemble(&checked, options)
 }
 
 fn finding(d: &DraftFile, diagnostic: validate::Diagnostic) -> Finding {
@@ -188,8 +251,7 @@ fn finding(d: &DraftFile, diagnostic: validate::Diagnostic) -> Finding {
 /// Runs `validate`.
 pub fn run(paths: &[PathBuf], settings: &Settings, quiet: bool) -> Result<Outcome, Error> {
     let files = collect(paths)?;
-    let drafts = load(&files);
-    let report = check(&drafts, &settings.options);
+    let report = check_files(&files, &settings.options);
     if quiet {
         let text = report.terminal();
         print!(
