@@ -178,10 +178,7 @@ fn check_one(d: &DraftFile, options: &validate::Options) -> (Vec<Finding>, Optio
 type Checked = (String, PathBuf, Vec<Finding>, Option<Vec<String>>);
 
 /// Gathers per-draft findings, then adds the batch rules.
-fn assemble(
-    checked: &[Checked],
-    options: &validate::Options,
-) -> Report {
+fn assemble(checked: &[Checked], options: &validate::Options) -> Report {
     let mut report = Report {
         drafts: checked.len(),
         findings: Vec::new(),
