@@ -250,7 +250,7 @@ per-borrower CSV ${VALIDATE_LOANS} loans -> ${V_FILES} drafts (convert ${PB_WALL
 | floor: csv read (a) | ${F_READ} | | | | | | |
 | floor: write ${F_FILES} files, $(mb "$F_DBYTES") MB (b) | ${F_WRITE} | | | | | | |
 | floor a + b | ${F_FLOOR} | | | | ${FLOOR_RATE} | ${FLOOR_MBS} | |
-| (same files, atomic + fsync as convert writes them) | ${F_FSYNC} | | | | | | |
+| (reference: the same files, each temp + fsync + rename) | ${F_FSYNC} | | | | | | |
 | convert flat xlsx | ${X_WALL} | ${X_USER} | ${X_SYS} | ${X_RSS} | ${X_RATE} | ${X_MBS} | ${X_RC} |
 | calamine alone (floor_xlsx) | ${CAL_S} | | | ${CAL_RSS} | | | |
 | validate ${V_FILES} drafts | ${V_WALL} | ${V_USER} | ${V_SYS} | ${V_RSS} | | | ${V_RC} |

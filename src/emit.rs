@@ -92,23 +92,24 @@ fn is_plain_file_name(name: &str) -> bool {
 
 /// Loan keys by file name, from `summary.json` when there is one.
 pub fn loan_keys(dir: &Path) -> HashMap<String, String> {
+    // Only `drafts[].file` and `loan_key` are read; the rest of a large summary (every
+    // source row) is skipped by the parser instead of being built as a JSON tree.
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        file: String,
+        loan_key: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Summary {
+        #[serde(default)]
+        drafts: Vec<Entry>,
+    }
     let Ok(text) = std::fs::read_to_string(dir.join(SUMMARY)) else {
         return HashMap::new();
     };
-    let Ok(summary) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return HashMap::new();
-    };
-    summary["drafts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| {
-            Some((
-                d["file"].as_str()?.to_string(),
-                d["loan_key"].as_str()?.to_string(),
-            ))
-        })
-        .collect()
+    serde_json::from_str::<Summary>(&text)
+        .map(|s| s.drafts.into_iter().map(|d| (d.file, d.loan_key)).collect())
+        .unwrap_or_default()
 }
 
 /// Writes `contents` to `path` atomically.

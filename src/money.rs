@@ -175,10 +175,11 @@ const CURRENCIES: &[(&str, u32)] = &[
 
 /// The number of decimals of an ISO 4217 currency, or `None` for an unknown code.
 pub fn minor_units(code: &str) -> Option<u32> {
+    // Called for every amount of an export: a binary search on the sorted table.
     CURRENCIES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, units)| *units)
+        .binary_search_by_key(&code, |(c, _)| c)
+        .ok()
+        .map(|i| CURRENCIES[i].1)
 }
 
 /// Rounds half away from zero to `decimals` places.
@@ -464,6 +465,11 @@ mod tests {
         assert_eq!(minor_units("USD"), Some(2));
         assert_eq!(minor_units("KWD"), Some(3));
         assert_eq!(minor_units("XYZ"), None);
+        assert!(
+            CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted for binary search"
+        );
+        assert!(CURRENCIES.iter().all(|(c, _)| minor_units(c).is_some()));
         assert_eq!(round(d("2.345"), 2), d("2.35"));
         assert_eq!(round(d("-2.5"), 0), d("-3"));
     }
