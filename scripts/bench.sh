@@ -213,13 +213,12 @@ if command -v hyperfine >/dev/null; then
 fi
 
 # --- upload --------------------------------------------------------------------------
-# TODO(upload benchmark): upload is being built by another engineer; its test server
-# will live in tests/server/mod.rs. When it lands, start that loopback server here
-# (e.g. through an example that wraps it), point `kiva-drafts upload` at it with the
-# 10k folder ($WORK/drafts-10k), and measure drafts/s, peak memory and the ledger's
-# cost on a rerun (everything already uploaded), with and without injected 429/5xx.
-# Add the rows to the table below.
-U_NOTE="not measured yet (TODO: upload + tests/server)"
+# The loopback Kiva-like server of the tests (tests/server/mod.rs) with 50 ms of latency
+# per draft; the ignored test `upload_throughput` runs the real binary at concurrency
+# 1, 4 and 16 and prints a Markdown table (target: >= 80% of concurrency / latency).
+echo "bench: upload throughput against the loopback server, 50 ms latency" >&2
+UPLOAD_TABLE=$(cargo test --release --quiet --test upload -- --ignored --nocapture upload_throughput 2>/dev/null | grep '^|')
+U_NOTE="see the upload table below"
 
 # --- results -------------------------------------------------------------------------
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -263,3 +262,5 @@ per-borrower CSV ${VALIDATE_LOANS} loans -> ${V_FILES} drafts (convert ${PB_WALL
 | peak memory, ${CSV_ROWS}-row CSV < 500 MB | ${CSV_RSS} MB | $(verdict "$CSV_RSS" 500 '<') |
 | validate ${V_FILES} drafts well under 1 s (taken as < 0.5 s) | ${V_WALL} s${V_HYPER:+ (hyperfine mean ${V_HYPER} s)} | $(verdict "$V_WALL" 0.5 '<') |
 EOF
+
+printf '\n### upload (50 ms latency per draft, loopback)\n\n%s\n' "$UPLOAD_TABLE"

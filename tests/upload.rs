@@ -872,3 +872,42 @@ fn connection_failures_are_retried_then_left_for_a_rerun() {
     );
     assert!(records.iter().all(|r| r["api"] == closed.as_str()));
 }
+
+/// Upload throughput against the loopback server with 50 ms of latency per draft, at
+/// concurrency 1, 4 and 16. A benchmark, not a test of speed: it asserts only that every
+/// draft was accepted once, and prints the numbers (`scripts/bench.sh` runs it).
+#[test]
+#[ignore = "benchmark: cargo test --release --test upload -- --ignored --nocapture upload_throughput"]
+fn upload_throughput() {
+    let latency = Duration::from_millis(50);
+    println!(
+        "| concurrency | drafts | wall s | drafts/s | ideal (concurrency / latency) | ratio |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (concurrency, n) in [(1usize, 60usize), (4, 200), (16, 600)] {
+        let server = Server::start(Config {
+            latency,
+            ..Config::default()
+        });
+        let dir = synthetic(n);
+        let started = Instant::now();
+        let done = run(upload(
+            dir.path(),
+            &server,
+            &["--concurrency", &concurrency.to_string(), "--quiet"],
+        ));
+        let wall = started.elapsed().as_secs_f64();
+        assert_eq!(done.code, 0, "{}", done.stderr);
+        let stats = server.stats();
+        assert_eq!(stats.stored.len(), n);
+        assert!(stats.stored.values().all(|ids| ids.len() == 1));
+        #[allow(clippy::cast_precision_loss)]
+        let rate = n as f64 / wall;
+        #[allow(clippy::cast_precision_loss)]
+        let ideal = concurrency as f64 / latency.as_secs_f64();
+        println!(
+            "| {concurrency} | {n} | {wall:.2} | {rate:.1} | {ideal:.0} | {:.0}% |",
+            100.0 * rate / ideal
+        );
+    }
+}

@@ -39,6 +39,8 @@ pub fn build(timeout: Duration, concurrency: usize) -> Result<Client, String> {
         // not closed by the other side just as a draft goes out on it.
         .pool_idle_timeout(Duration::from_secs(20))
         .pool_max_idle_per_host(concurrency)
+        // Drafts are small requests: send them without waiting on Nagle's algorithm.
+        .tcp_nodelay(true)
         // A redirected POST would be resent or turned into a GET: take the 3xx as is.
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -257,6 +257,8 @@ fn json_reply(status: u16, body: &serde_json::Value) -> Reply {
 /// One connection: requests until the client closes it (keep-alive).
 fn serve(shared: &Shared, stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    // Answers go out at once, as a real server's would (no Nagle delay on small writes).
+    let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
@@ -292,10 +294,8 @@ fn serve(shared: &Shared, stream: TcpStream) {
                     head.push_str(&format!("{name}: {value}\r\n"));
                 }
                 head.push_str("\r\n");
-                if writer.write_all(head.as_bytes()).is_err()
-                    || writer.write_all(body.as_bytes()).is_err()
-                    || writer.flush().is_err()
-                {
+                head.push_str(&body);
+                if writer.write_all(head.as_bytes()).is_err() || writer.flush().is_err() {
                     return;
                 }
             }
