@@ -371,26 +371,8 @@ fn config(shared: &Shared, request: &Request, partner: &str, what: &str) -> Repl
         .config_requests
         .entry(what.to_string())
         .or_default() += 1;
-    let bearer = request
-        .headers
-        .get("authorization")
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_string();
-    let valid = lock(&shared.tokens)
-        .get(&bearer)
-        .is_some_and(|expiry| Instant::now() < *expiry);
-    if !valid {
-        return json_reply(
-            401,
-            &serde_json::json!({"code": "unauthorized", "message": "Invalid or expired token"}),
-        );
-    }
-    if partner != PARTNER_ID {
-        return json_reply(
-            403,
-            &serde_json::json!({"code": "forbidden", "message": format!("token not valid for partner {partner}")}),
-        );
+    if let Some(refusal) = refuse(shared, request, partner) {
+        return refusal;
     }
     {
         let mut config = lock(&shared.config);
@@ -488,28 +470,39 @@ fn token(shared: &Shared, request: &Request) -> Reply {
     )
 }
 
-fn draft(shared: &Shared, request: &Request, partner: &str) -> Reply {
-    lock(&shared.stats).draft_requests += 1;
-    let bearer = request
+/// The bearer token of a request ("" without one).
+fn bearer(request: &Request) -> String {
+    request
         .headers
         .get("authorization")
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("")
-        .to_string();
+        .to_string()
+}
+
+/// The 401 (no valid bearer token) or 403 (another partner) a Partner API call gets.
+fn refuse(shared: &Shared, request: &Request, partner: &str) -> Option<Reply> {
     let valid = lock(&shared.tokens)
-        .get(&bearer)
+        .get(&bearer(request))
         .is_some_and(|expiry| Instant::now() < *expiry);
     if !valid {
-        return json_reply(
+        return Some(json_reply(
             401,
             &serde_json::json!({"code": "unauthorized", "message": "Invalid or expired token"}),
-        );
+        ));
     }
-    if partner != PARTNER_ID {
-        return json_reply(
+    (partner != PARTNER_ID).then(|| {
+        json_reply(
             403,
             &serde_json::json!({"code": "forbidden", "message": format!("token not valid for partner {partner}")}),
-        );
+        )
+    })
+}
+
+fn draft(shared: &Shared, request: &Request, partner: &str) -> Reply {
+    lock(&shared.stats).draft_requests += 1;
+    if let Some(refusal) = refuse(shared, request, partner) {
+        return refusal;
     }
     let json_type = request
         .headers
@@ -550,7 +543,7 @@ fn draft(shared: &Shared, request: &Request, partner: &str) -> Reply {
         attempt,
         sha256: sha256.clone(),
         loan_id: draft.entreps[0].loan_id.clone().unwrap_or_default(),
-        token: bearer,
+        token: bearer(request),
     };
     let fault = rule.and_then(|rule| rule(&described));
     match fault {
