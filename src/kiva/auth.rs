@@ -8,6 +8,7 @@
 //! to clone a pointer: no lock is held around API requests.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,21 @@ pub struct Token {
     lifetime: Duration,
     /// Counts tokens of the run, so a refused token is renewed only once.
     generation: u64,
+    /// The API has taken this token at least once (any answer but 401/403): a later
+    /// refusal means it was revoked or expired, not that the credentials lack the scope.
+    proven: AtomicBool,
+}
+
+impl Token {
+    /// Notes that the API accepted this token.
+    pub fn prove(&self) {
+        self.proven.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the API ever accepted this token.
+    pub fn is_proven(&self) -> bool {
+        self.proven.load(Ordering::Relaxed)
+    }
 }
 
 impl Token {
@@ -246,6 +262,7 @@ impl Tokens {
             issued,
             lifetime: Duration::from_secs(seconds.max(1)),
             generation,
+            proven: AtomicBool::new(false),
         })
     }
 }

@@ -651,7 +651,17 @@ impl Sender {
             if !self.record(draft, State::Sending) {
                 return Row::not_sent("the ledger could not be written");
             }
-            match self.api.post_draft(&token.access, &bytes) {
+            let answer = self.api.post_draft(&token.access, &bytes);
+            if matches!(
+                answer,
+                Answer::Accepted { .. }
+                    | Answer::Rejected { .. }
+                    | Answer::RateLimited { .. }
+                    | Answer::ServerError { .. }
+            ) {
+                token.prove();
+            }
+            match answer {
                 Answer::Accepted { draft_id, message } => {
                     self.record(
                         draft,
@@ -678,7 +688,10 @@ impl Sender {
                     return Row::new(Status::Uncertain, text);
                 }
                 Answer::TokenRefused { status, message } => {
-                    if renewed {
+                    // A new token refused before the API ever took it: the credentials
+                    // cannot create drafts. A token that worked and is now refused was
+                    // revoked or expired, even right after a renewal: renew again.
+                    if renewed && !token.is_proven() {
                         let text = format!("token refused twice ({status}): {message}");
                         self.stop.set(format!(
                             "Kiva refused a new token too ({status}: {message}); check in PA2 > Account > API Access that these credentials may create loan drafts (scope {SCOPE})"
