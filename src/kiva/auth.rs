@@ -287,6 +287,7 @@ mod tests {
             issued: Instant::now(),
             lifetime: Duration::from_secs(lifetime),
             generation: 1,
+            proven: AtomicBool::new(false),
         }
     }
 
