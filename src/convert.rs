@@ -5,17 +5,19 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::annotate;
 use crate::emit;
-use crate::group::{self, FailedLoan, Grouped, IgnoredRow};
-use crate::map::Problem;
+use crate::group::{self, Counts, Done, FailedLoan, GroupError, Grouped, Loan};
+use crate::map::{BindError, Problem};
 use crate::money::Money;
 use crate::read::header::HeaderSpec;
 use crate::read::{self, InputRef, ReadOptions, Table};
-use crate::report::{self, Finding, Report};
+use crate::report::{self, Finding, Report, Tally};
+use crate::review;
 use crate::template::{FieldSource, InputSpec, Template, delimiter_byte};
 use crate::validate::{self, Severity};
 use crate::{Error, Outcome};
@@ -91,7 +93,7 @@ pub struct DraftEntry {
     pub errors: usize,
     /// Rule warnings (to fill in PA2 before publishing).
     pub warnings: usize,
-    pub rows: Vec<RowRef>,
+    pub rows: RowList,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,7 +115,7 @@ pub struct ProblemEntry {
 pub struct FailedEntry {
     pub loan_key: String,
     pub problems: Vec<ProblemEntry>,
-    pub rows: Vec<RowRef>,
+    pub rows: RowList,
 }
 
 #[derive(Debug, Serialize)]
@@ -156,26 +158,6 @@ pub struct Summary {
     pub drafts: Vec<DraftEntry>,
     pub errors: Vec<FailedEntry>,
     pub ignored_rows: Vec<IgnoredEntry>,
-}
-
-fn row_ref(origin: &read::Origin) -> RowRef {
-    RowRef {
-        file: origin.source.file.clone(),
-        sheet: origin.source.sheet.clone(),
-        row: origin.row,
-    }
-}
-
-fn problem_entry(p: &Problem) -> ProblemEntry {
-    ProblemEntry {
-        rule: p.rule,
-        file: p.origin.source.file.clone(),
-        sheet: p.origin.source.sheet.clone(),
-        row: p.origin.row,
-        column: p.origin.column.as_deref().map(str::to_string),
-        value: p.value.clone(),
-        message: p.message.clone(),
-    }
 }
 
 /// The columns a template names for one input, for header detection.
@@ -227,6 +209,12 @@ fn read_inputs(
     template: &Template,
     args: &ConvertArgs,
 ) -> Result<(Vec<Table>, Option<Table>), Error> {
+    // The annotated workbook copies every row: then the inputs are loaded whole.
+    let read_table = if args.annotate.is_some() {
+        read::read_table
+    } else {
+        read::read_table_streamed
+    };
     let mut refs: Vec<InputRef> = args.inputs.iter().map(|a| InputRef::parse(a)).collect();
     let keys = &template.keys;
     let mut main_columns =
@@ -266,7 +254,7 @@ fn read_inputs(
     let options = read_options(&template.input, args)?;
     let main = refs
         .iter()
-        .map(|r| read::read_table(r, &options, &main_spec).map_err(Error::Read))
+        .map(|r| read_table(r, &options, &main_spec).map_err(Error::Read))
         .collect::<Result<Vec<_>, _>>()?;
     let schedule = match (schedule_ref, &template.schedule_input) {
         (Some(r), Some(spec)) => {
@@ -274,14 +262,98 @@ fn read_inputs(
             columns.extend(spec.key.clone());
             let hs = header_spec(spec, columns, None);
             let options = read_options(spec, args)?;
-            Some(read::read_table(&r, &options, &hs).map_err(Error::Read)?)
+            Some(read_table(&r, &options, &hs).map_err(Error::Read)?)
         }
         _ => None,
     };
     Ok((main, schedule))
 }
 
-fn input_summary(table: &Table, role: &'static str) -> InputSummary {
+/// Source rows of a draft, kept as ranges (a loan's rows are mostly consecutive) and
+/// written to `summary.json` one entry per row.
+#[derive(Debug, Default, Clone)]
+pub struct RowList(Vec<(Arc<read::Source>, usize, usize)>);
+
+impl RowList {
+    pub fn of(origins: &[read::Origin]) -> RowList {
+        let mut list = RowList::default();
+        for o in origins {
+            match list.0.last_mut() {
+                Some((source, _, to)) if Arc::ptr_eq(source, &o.source) && *to + 1 == o.row => {
+                    *to = o.row;
+                }
+                _ => list.0.push((Arc::clone(&o.source), o.row, o.row)),
+            }
+        }
+        list
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|(_, from, to)| to - from + 1).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every row, in order.
+    pub fn refs(&self) -> impl Iterator<Item = RowRef> + '_ {
+        self.0.iter().flat_map(|(source, from, to)| {
+            (*from..=*to).map(|row| RowRef {
+                file: source.file.clone(),
+                sheet: source.sheet.clone(),
+                row,
+            })
+        })
+    }
+}
+
+impl Serialize for RowList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.refs())
+    }
+}
+
+/// A row of the input, for the review page.
+fn source_row(o: &read::Origin) -> report::SourceRef {
+    report::SourceRef {
+        column: None,
+        ..report::SourceRef::from_origin(o)
+    }
+}
+
+fn problem_entry(p: &Problem) -> ProblemEntry {
+    ProblemEntry {
+        rule: p.rule,
+        file: p.origin.source.file.clone(),
+        sheet: p.origin.source.sheet.clone(),
+        row: p.origin.row,
+        column: p.origin.column.as_deref().map(str::to_string),
+        value: p.value.clone(),
+        message: p.message.clone(),
+    }
+}
+
+impl std::fmt::Display for ProblemEntry {
+    /// As [`Problem`] prints: the place, the value, what is wrong.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ", sheet {sheet}")?;
+        }
+        write!(f, ", row {}", self.row)?;
+        if let Some(column) = &self.column {
+            write!(f, ", column '{column}'")?;
+        }
+        match &self.value {
+            Some(v) => write!(f, ": '{v}' {}", self.message),
+            None => write!(f, ": {}", self.message),
+        }
+    }
+}
+
+fn input_summary(table: &Table, role: &'static str, (rows, blank): (usize, usize)) -> InputSummary {
     InputSummary {
         file: table.source.file.clone(),
         sheet: table.source.sheet.clone(),
@@ -298,31 +370,138 @@ fn input_summary(table: &Table, role: &'static str) -> InputSummary {
                 (d as char).to_string()
             }
         }),
-        rows: table.rows.len(),
-        blank_rows: table.blank_rows,
+        rows,
+        blank_rows: blank,
     }
 }
 
-/// Builds the summary of a grouping; `files` are the draft file names, in loan order.
-fn summarize(
-    template_path: &Path,
-    template: &Template,
-    tables: &[Table],
-    schedule: Option<&Table>,
-    grouped: &Grouped,
-    files: &[String],
-) -> Summary {
-    let mut inputs: Vec<InputSummary> = tables.iter().map(|t| input_summary(t, "loans")).collect();
-    inputs.extend(schedule.map(|t| input_summary(t, "schedule")));
-    let mut totals: BTreeMap<String, Money> = BTreeMap::new();
-    let mut drafts = Vec::new();
-    for (loan, file) in grouped.loans.iter().zip(files) {
+/// Where the finished loans go.
+enum Output<'a> {
+    /// Kept in memory ([`convert_in_memory`]).
+    Memory {
+        loans: Vec<Loan>,
+        failed: Vec<FailedLoan>,
+    },
+    /// Written to the drafts folder as they come, with the review page.
+    Folder {
+        dir: &'a Path,
+        written: HashSet<PathBuf>,
+        page: Box<review::PageWriter>,
+    },
+}
+
+/// Everything a conversion learns about its loans as they are finished: the summary's
+/// entries and counts, the findings' tally, and the findings themselves only when a
+/// report, the annotated workbook or the caller needs them.
+struct Batch<'a> {
+    template: &'a Template,
+    options: &'a validate::Options,
+    namer: emit::FileNamer,
+    duplicates: validate::BatchCheck,
+    summary: Summary,
+    /// Orders of the summary's drafts and errors, to list them in export order.
+    draft_orders: Vec<usize>,
+    error_orders: Vec<usize>,
+    failed_rows: Vec<(usize, IgnoredEntry)>,
+    used: usize,
+    tally: Tally,
+    findings: Option<Vec<Finding>>,
+    output: Output<'a>,
+}
+
+/// Places loans that could not be converted after the drafts on the review page.
+const FAILED_ORDER: usize = usize::MAX / 2;
+
+impl<'a> Batch<'a> {
+    fn new(
+        template: &'a Template,
+        args: &'a ConvertArgs,
+        keep_findings: bool,
+        output: Output<'a>,
+    ) -> Batch<'a> {
+        Batch {
+            template,
+            options: &args.checks.options,
+            namer: emit::FileNamer::default(),
+            duplicates: validate::BatchCheck::default(),
+            summary: Summary {
+                tool: format!("kiva-drafts {}", env!("CARGO_PKG_VERSION")),
+                template: args.template.display().to_string(),
+                shape: template.shape.to_string(),
+                inputs: Vec::new(),
+                loans: 0,
+                individual: 0,
+                group: 0,
+                borrowers: 0,
+                totals: BTreeMap::new(),
+                loans_with_errors: 0,
+                drafts_with_rule_errors: 0,
+                drafts_with_warnings: 0,
+                rows: RowCounts {
+                    read: 0,
+                    used: 0,
+                    ignored: 0,
+                    blank: 0,
+                },
+                drafts: Vec::new(),
+                errors: Vec::new(),
+                ignored_rows: Vec::new(),
+            },
+            draft_orders: Vec::new(),
+            error_orders: Vec::new(),
+            failed_rows: Vec::new(),
+            used: 0,
+            tally: Tally::default(),
+            findings: keep_findings.then(Vec::new),
+            output,
+        }
+    }
+
+    fn take(&mut self, done: Done) -> Result<(), Error> {
+        match done {
+            Done::Loan(loan) => self.draft(*loan),
+            Done::Failed(failed) => self.failed(failed),
+        }
+    }
+
+    /// A built loan: checked, counted, written.
+    fn draft(&mut self, mut loan: Loan) -> Result<(), Error> {
+        group::fill_member_ids(self.template, &mut loan);
+        let file = self.namer.name(&loan.key);
+        let value = serde_json::to_value(&loan.draft).unwrap_or_default();
+        let mut found = validate::check_value(&value, self.options);
+        found.extend(self.duplicates.check(&loan.key, validate::loan_ids(&value)));
+        let errors = found
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let warnings = found.len() - errors;
+        let findings: Vec<Finding> = found
+            .into_iter()
+            .map(|d| Finding::from_diagnostic(d, &loan, &file))
+            .collect();
+        for f in &findings {
+            self.tally.add(f);
+        }
+        self.tally.drafts += 1;
+        let s = &mut self.summary;
         let amount = loan.draft.amount();
         let currency = loan.draft.currency.clone();
-        *totals
+        *s.totals
             .entry(currency.clone().unwrap_or_else(|| "(no currency)".into()))
             .or_default() += amount;
-        drafts.push(DraftEntry {
+        s.loans += 1;
+        if loan.draft.is_group() {
+            s.group += 1;
+        } else {
+            s.individual += 1;
+        }
+        s.borrowers += loan.draft.entreps.len();
+        s.drafts_with_rule_errors += usize::from(errors > 0);
+        s.drafts_with_warnings += usize::from(warnings > 0);
+        let rows = RowList::of(&loan.rows);
+        self.used += rows.len();
+        s.drafts.push(DraftEntry {
             file: file.clone(),
             loan_key: loan.key.clone(),
             kind: if loan.draft.is_group() {
@@ -334,131 +513,151 @@ fn summarize(
             amount,
             currency,
             installments: loan.draft.schedule.len(),
-            errors: 0,
-            warnings: 0,
-            rows: loan.rows.iter().map(row_ref).collect(),
+            errors,
+            warnings,
+            rows,
         });
-    }
-    let used: usize = grouped.loans.iter().map(|l| l.rows.len()).sum();
-    let mut ignored_rows: Vec<IgnoredEntry> = grouped
-        .ignored
-        .iter()
-        .map(|i: &IgnoredRow| IgnoredEntry {
-            file: i.origin.source.file.clone(),
-            sheet: i.origin.source.sheet.clone(),
-            row: i.origin.row,
-            reason: i.reason.clone(),
-        })
-        .collect();
-    for failed in &grouped.failed {
-        for r in &failed.rows {
-            ignored_rows.push(IgnoredEntry {
-                file: r.source.file.clone(),
-                sheet: r.source.sheet.clone(),
-                row: r.row,
-                reason: format!("loan '{}' has errors", failed.key),
-            });
+        self.draft_orders.push(loan.order);
+        match &mut self.output {
+            Output::Memory { loans, .. } => loans.push(loan),
+            Output::Folder { dir, written, page } => {
+                let path = dir.join(&file);
+                emit::write_draft(&path, loan.draft.to_pretty_json().as_bytes())
+                    .map_err(Error::Emit)?;
+                written.insert(path);
+                page.add(
+                    loan.order,
+                    &review::LoanEntry {
+                        rows: loan.rows.iter().map(source_row).collect(),
+                        key: loan.key,
+                        file: Some(file),
+                        draft: Some(value),
+                        findings: findings.clone(),
+                    },
+                )?;
+            }
         }
+        if let Some(all) = &mut self.findings {
+            all.extend(findings);
+        }
+        Ok(())
     }
-    let individual = grouped.loans.iter().filter(|l| !l.draft.is_group()).count();
-    Summary {
-        tool: format!("kiva-drafts {}", env!("CARGO_PKG_VERSION")),
-        template: template_path.display().to_string(),
-        shape: template.shape.to_string(),
-        inputs,
-        loans: grouped.loans.len(),
-        individual,
-        group: grouped.loans.len() - individual,
-        borrowers: grouped.loans.iter().map(|l| l.draft.entreps.len()).sum(),
-        totals,
-        loans_with_errors: grouped.failed.len(),
-        drafts_with_rule_errors: 0,
-        drafts_with_warnings: 0,
-        rows: RowCounts {
-            read: grouped.rows_read,
-            used,
-            ignored: ignored_rows.len(),
-            blank: tables.iter().chain(schedule).map(|t| t.blank_rows).sum(),
-        },
-        drafts,
-        errors: grouped
-            .failed
-            .iter()
-            .map(|f: &FailedLoan| FailedEntry {
-                loan_key: f.key.clone(),
-                problems: f.problems.iter().map(problem_entry).collect(),
-                rows: f.rows.iter().map(row_ref).collect(),
-            })
-            .collect(),
-        ignored_rows,
-    }
-}
 
-/// Validates the built drafts and gathers every finding; fills the summary's counts.
-fn check(grouped: &Grouped, summary: &mut Summary, options: &validate::Options) -> Report {
-    let mut report = Report {
-        drafts: grouped.loans.len(),
-        findings: Vec::new(),
-    };
-    report.note_stale_cache(options);
-    for failed in &grouped.failed {
-        report.findings.extend(
-            failed
-                .problems
-                .iter()
-                .map(|p| Finding::from_problem(&failed.key, p)),
-        );
-    }
-    let values: Vec<serde_json::Value> = grouped
-        .loans
-        .iter()
-        .map(|l| serde_json::to_value(&l.draft).unwrap_or_default())
-        .collect();
-    let mut diagnostics: Vec<Vec<validate::Diagnostic>> = values
-        .iter()
-        .map(|v| validate::check_value(v, options))
-        .collect();
-    let keyed: Vec<(&str, Vec<String>)> = grouped
-        .loans
-        .iter()
-        .zip(&values)
-        .map(|(l, v)| (l.key.as_str(), validate::loan_ids(v)))
-        .collect();
-    for (i, d) in validate::check_batch(&keyed) {
-        diagnostics[i].push(d);
-    }
-    for ((loan, entry), found) in grouped
-        .loans
-        .iter()
-        .zip(summary.drafts.iter_mut())
-        .zip(diagnostics)
-    {
-        entry.errors = found
+    /// A loan that could not be built: its problems reported, its rows ignored.
+    fn failed(&mut self, failed: FailedLoan) -> Result<(), Error> {
+        let findings: Vec<Finding> = failed
+            .problems
             .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        entry.warnings = found.len() - entry.errors;
-        summary.drafts_with_rule_errors += usize::from(entry.errors > 0);
-        summary.drafts_with_warnings += usize::from(entry.warnings > 0);
-        report.findings.extend(
-            found
-                .into_iter()
-                .map(|d| Finding::from_diagnostic(d, loan, &entry.file)),
-        );
+            .map(|p| Finding::from_problem(&failed.key, p))
+            .collect();
+        for r in &failed.rows {
+            self.failed_rows.push((
+                failed.order,
+                IgnoredEntry {
+                    file: r.source.file.clone(),
+                    sheet: r.source.sheet.clone(),
+                    row: r.row,
+                    reason: format!("loan '{}' has errors", failed.key),
+                },
+            ));
+        }
+        self.summary.loans_with_errors += 1;
+        self.summary.errors.push(FailedEntry {
+            loan_key: failed.key.clone(),
+            problems: failed.problems.iter().map(problem_entry).collect(),
+            rows: RowList::of(&failed.rows),
+        });
+        self.error_orders.push(failed.order);
+        match &mut self.output {
+            Output::Memory { failed: all, .. } => all.push(failed),
+            Output::Folder { page, .. } => page.add(
+                FAILED_ORDER + failed.order,
+                &review::LoanEntry {
+                    rows: failed.rows.iter().map(source_row).collect(),
+                    key: failed.key,
+                    file: None,
+                    draft: None,
+                    findings: findings.clone(),
+                },
+            )?,
+        }
+        if let Some(all) = &mut self.findings {
+            all.extend(findings);
+        }
+        Ok(())
     }
-    report
+
+    /// Completes the summary once every loan is in: inputs, row counts, export order.
+    fn close(&mut self, tables: &[Table], schedule: Option<&Table>, counts: &Counts) {
+        let s = &mut self.summary;
+        let roles = tables
+            .iter()
+            .map(|t| (t, "loans"))
+            .chain(schedule.map(|t| (t, "schedule")));
+        s.inputs = roles
+            .zip(&counts.inputs)
+            .map(|((t, role), c)| input_summary(t, role, *c))
+            .collect();
+        let mut drafts: Vec<(usize, DraftEntry)> = std::mem::take(&mut self.draft_orders)
+            .into_iter()
+            .zip(std::mem::take(&mut s.drafts))
+            .collect();
+        drafts.sort_by_key(|(order, _)| *order);
+        s.drafts = drafts.into_iter().map(|(_, d)| d).collect();
+        let mut errors: Vec<(usize, FailedEntry)> = std::mem::take(&mut self.error_orders)
+            .into_iter()
+            .zip(std::mem::take(&mut s.errors))
+            .collect();
+        errors.sort_by_key(|(order, _)| *order);
+        s.errors = errors.into_iter().map(|(_, e)| e).collect();
+        s.ignored_rows = counts
+            .ignored
+            .iter()
+            .map(|i| IgnoredEntry {
+                file: i.origin.source.file.clone(),
+                sheet: i.origin.source.sheet.clone(),
+                row: i.origin.row,
+                reason: i.reason.clone(),
+            })
+            .collect();
+        self.failed_rows.sort_by_key(|(order, _)| *order);
+        s.ignored_rows.extend(
+            std::mem::take(&mut self.failed_rows)
+                .into_iter()
+                .map(|(_, e)| e),
+        );
+        s.rows = RowCounts {
+            read: counts.rows_read,
+            used: self.used,
+            ignored: s.ignored_rows.len(),
+            blank: counts.inputs.iter().map(|(_, blank)| blank).sum(),
+        };
+    }
+
+    /// The findings kept, as a report (with the stale-cache warning first).
+    fn report(&mut self) -> Report {
+        let mut report = Report {
+            drafts: self.summary.loans,
+            findings: Vec::new(),
+        };
+        report.note_stale_cache(self.options);
+        report
+            .findings
+            .extend(self.findings.take().unwrap_or_default());
+        report
+    }
 }
 
 /// The Status of every input row, for the annotated workbook.
-fn statuses(converted: &Converted) -> annotate::Statuses {
+fn statuses(summary: &Summary, report: &Report) -> annotate::Statuses {
     let mut statuses = annotate::Statuses::new();
-    for ignored in &converted.summary.ignored_rows {
+    for ignored in &summary.ignored_rows {
         statuses
             .entry((ignored.file.clone(), ignored.sheet.clone(), ignored.row))
             .or_default()
             .ignored = Some(ignored.reason.clone());
     }
-    for f in &converted.report.findings {
+    for f in &report.findings {
         for source in &f.sources {
             let mut note = String::new();
             if let Some(column) = &source.column {
@@ -478,129 +677,235 @@ fn statuses(converted: &Converted) -> annotate::Statuses {
     statuses
 }
 
+fn bind_error(args: &ConvertArgs, e: &BindError) -> Error {
+    Error::Usage(format!("template '{}': {}", args.template.display(), e.0))
+}
+
+fn group_error(args: &ConvertArgs, e: GroupError) -> Error {
+    match e {
+        GroupError::Bind(e) => bind_error(args, &e),
+        GroupError::Read(e) => Error::Read(e),
+        GroupError::Stop(e) => e,
+    }
+}
+
+fn group_options(args: &ConvertArgs) -> group::Options<'_> {
+    group::Options {
+        image_limit: args.checks.options.image_limit,
+        cache: args.checks.options.cache.as_deref(),
+    }
+}
+
+/// Groups on one thread while this one checks and writes the loans as they come: the
+/// two halves take about as long, and the machines this runs on have two cores or
+/// more. A bounded channel keeps only a few finished loans in flight.
+fn pipeline(
+    plan: &group::Plan<'_>,
+    batch: &mut Batch<'_>,
+    args: &ConvertArgs,
+) -> Result<Counts, Error> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Done>(64);
+    std::thread::scope(|scope| {
+        let grouping = scope.spawn(move || {
+            plan.run(&mut |done| {
+                sender
+                    .send(done)
+                    .map_err(|_| Error::Usage("stopped".into()))
+            })
+        });
+        let mut failure = None;
+        for done in &receiver {
+            if let Err(e) = batch.take(done) {
+                failure = Some(e);
+                break;
+            }
+        }
+        // A failed writer stops the grouping at its next loan.
+        drop(receiver);
+        let grouped = grouping
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match (failure, grouped) {
+            (Some(e), _) => Err(e),
+            (None, Ok(counts)) => Ok(counts),
+            (None, Err(e)) => Err(group_error(args, e)),
+        }
+    })
+}
+
 /// Reads, groups, validates and summarizes without writing anything.
 pub fn convert_in_memory(args: &ConvertArgs) -> Result<Converted, Error> {
     let template = Template::load(&args.template).map_err(Error::Template)?;
     let (tables, schedule) = read_inputs(&template, args)?;
-    let mut grouped = group::group(
-        &template,
-        &tables,
-        schedule.as_ref(),
-        &group::Options {
-            image_limit: args.checks.options.image_limit,
-            cache: args.checks.options.cache.as_deref(),
-        },
-    )
-    .map_err(|e| Error::Usage(format!("template '{}': {}", args.template.display(), e.0)))?;
-    for loan in &mut grouped.loans {
-        group::fill_member_ids(&template, loan);
-    }
-    let keys: Vec<&str> = grouped.loans.iter().map(|l| l.key.as_str()).collect();
-    let files = emit::file_names(&keys);
-    let mut summary = summarize(
-        &args.template,
-        &template,
-        &tables,
-        schedule.as_ref(),
-        &grouped,
-        &files,
-    );
+    let options = group_options(args);
+    let plan = group::Plan::new(&template, &tables, schedule.as_ref(), &options)
+        .map_err(|e| bind_error(args, &e))?;
+    let output = Output::Memory {
+        loans: Vec::new(),
+        failed: Vec::new(),
+    };
+    let mut batch = Batch::new(&template, args, true, output);
+    let counts = pipeline(&plan, &mut batch, args)?;
+    drop(plan);
+    batch.close(&tables, schedule.as_ref(), &counts);
+    let (ignored, rows_read) = (counts.ignored, counts.rows_read);
+    let report = batch.report();
+    let Batch {
+        summary, output, ..
+    } = batch;
+    let Output::Memory {
+        mut loans,
+        mut failed,
+    } = output
+    else {
+        unreachable!("convert_in_memory keeps its loans in memory")
+    };
+    loans.sort_by_key(|l| l.order);
+    failed.sort_by_key(|f| f.order);
     let mut all = tables;
     all.extend(schedule);
-    if args.annotate.is_none() {
-        // The rows are only needed again for the annotated workbook: free them before
-        // validation, the largest step after reading.
-        for table in &mut all {
-            table.rows = Vec::new();
-        }
-    }
-    let report = check(&grouped, &mut summary, &args.checks.options);
     Ok(Converted {
         template,
         tables: all,
-        grouped,
+        grouped: Grouped {
+            loans,
+            failed,
+            ignored,
+            rows_read,
+        },
         summary,
         report,
     })
 }
 
-/// Runs `convert`.
+/// One line per input: format, header, rows.
+fn input_line(input: &InputSummary) -> String {
+    let mut line = format!(
+        "{}{}: ",
+        input.file,
+        input
+            .sheet
+            .as_ref()
+            .map(|s| format!(", sheet {s}"))
+            .unwrap_or_default()
+    );
+    if let Some(enc) = input.encoding {
+        let delimiter = input.delimiter.as_deref().unwrap_or(",");
+        line.push_str(&format!("{enc}, delimiter '{delimiter}', "));
+    }
+    if input.header_rows > 1 {
+        line.push_str(&format!(
+            "header on rows {}-{}",
+            input.header_row,
+            input.header_row + 1
+        ));
+    } else {
+        line.push_str(&format!("header on row {}", input.header_row));
+    }
+    if !input.preamble.is_empty() {
+        let n = input.preamble.len();
+        line.push_str(&format!(
+            " ({n} title row{} above it skipped)",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    line.push_str(&format!(", {} data rows", input.rows));
+    line
+}
+
+/// The review page's title and the lines about the conversion.
+fn page_about(s: &Summary) -> (String, Vec<String>) {
+    let mut files: Vec<&str> = Vec::new();
+    for input in &s.inputs {
+        if !files.contains(&input.file.as_str()) {
+            files.push(&input.file);
+        }
+    }
+    let mut about = vec![format!("template: {}", s.template)];
+    about.extend(s.inputs.iter().map(|i| {
+        let sheet = i
+            .sheet
+            .as_ref()
+            .map(|s| format!(", sheet {s}"))
+            .unwrap_or_default();
+        format!(
+            "{} input: {}{sheet} (header on row {})",
+            i.role, i.file, i.header_row
+        )
+    }));
+    about.push(s.tool.clone());
+    (files.join(", "), about)
+}
+
+/// Runs `convert`: loans are checked and written as soon as their last row is read, so
+/// only the loans still open are held in memory.
 pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
-    let converted = convert_in_memory(args)?;
+    let template = Template::load(&args.template).map_err(Error::Template)?;
+    let (tables, schedule) = read_inputs(&template, args)?;
+    let options = group_options(args);
+    let plan = group::Plan::new(&template, &tables, schedule.as_ref(), &options)
+        .map_err(|e| bind_error(args, &e))?;
+    let previous = emit::prepare_dir(&args.out, args.force).map_err(Error::Emit)?;
+    emit::mark(&args.out).map_err(Error::Emit)?;
+    let output = Output::Folder {
+        dir: &args.out,
+        written: HashSet::new(),
+        page: Box::new(review::PageWriter::new(&args.out)?),
+    };
+    let keep = !args.checks.reports.is_empty() || args.annotate.is_some();
+    let mut batch = Batch::new(&template, args, keep, output);
+    let counts = pipeline(&plan, &mut batch, args)?;
+    drop(plan);
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for i in &counts.ignored {
+        *reasons.entry(i.reason.clone()).or_default() += 1;
+    }
+    batch.close(&tables, schedule.as_ref(), &counts);
+    let report = batch.report();
+    let Batch {
+        summary: s,
+        tally,
+        output,
+        ..
+    } = batch;
+    let Output::Folder { written, page, .. } = output else {
+        unreachable!("convert writes its loans to the folder")
+    };
+    emit::remove_stale(&previous, &written).map_err(Error::Emit)?;
+    emit::sync_dir(&args.out);
+    emit::write_atomic_with(&args.out.join(emit::SUMMARY), |w| {
+        serde_json::to_writer_pretty(&mut *w, &s)?;
+        w.write_all(b"\n")
+    })
+    .map_err(Error::Emit)?;
+    let (title, about) = page_about(&s);
+    let rows = review::RowTotals {
+        read: s.rows.read,
+        used: s.rows.used,
+        ignored: s.rows.ignored,
+        blank: s.rows.blank,
+    };
+    page.finish(&title, &about, Some(rows))?;
+
     let say = |line: String| {
         if !args.quiet {
             eprintln!("kiva-drafts: {line}");
         }
     };
-    for input in &converted.summary.inputs {
-        let mut line = format!(
-            "{}{}: ",
-            input.file,
-            input
-                .sheet
-                .as_ref()
-                .map(|s| format!(", sheet {s}"))
-                .unwrap_or_default()
-        );
-        if let Some(enc) = input.encoding {
-            let delimiter = input.delimiter.as_deref().unwrap_or(",");
-            line.push_str(&format!("{enc}, delimiter '{delimiter}', "));
-        }
-        if input.header_rows > 1 {
-            line.push_str(&format!(
-                "header on rows {}-{}",
-                input.header_row,
-                input.header_row + 1
-            ));
-        } else {
-            line.push_str(&format!("header on row {}", input.header_row));
-        }
-        if !input.preamble.is_empty() {
-            let n = input.preamble.len();
-            line.push_str(&format!(
-                " ({n} title row{} above it skipped)",
-                if n == 1 { "" } else { "s" }
-            ));
-        }
-        line.push_str(&format!(", {} data rows", input.rows));
-        say(line);
+    for input in &s.inputs {
+        say(input_line(input));
     }
-    let previous = emit::prepare_dir(&args.out, args.force).map_err(Error::Emit)?;
-    emit::mark(&args.out).map_err(Error::Emit)?;
-    let mut written = HashSet::new();
-    for (loan, entry) in converted
-        .grouped
-        .loans
-        .iter()
-        .zip(&converted.summary.drafts)
-    {
-        let path = args.out.join(&entry.file);
-        emit::write_draft(&path, loan.draft.to_pretty_json().as_bytes()).map_err(Error::Emit)?;
-        written.insert(path);
-    }
-    emit::remove_stale(&previous, &written).map_err(Error::Emit)?;
-    let mut json = serde_json::to_string_pretty(&converted.summary).unwrap_or_default();
-    json.push('\n');
-    emit::sync_dir(&args.out);
-    emit::write_atomic(&args.out.join(emit::SUMMARY), json.as_bytes()).map_err(Error::Emit)?;
-    crate::review::write(&args.out, &converted)?;
-
-    for failed in &converted.grouped.failed {
+    for failed in &s.errors {
         for p in failed.problems.iter().take(MAX_PROBLEMS_SHOWN) {
-            eprintln!("kiva-drafts: error: loan '{}': {p}", failed.key);
+            eprintln!("kiva-drafts: error: loan '{}': {p}", failed.loan_key);
         }
         if failed.problems.len() > MAX_PROBLEMS_SHOWN {
             eprintln!(
                 "kiva-drafts: error: loan '{}': ... and {} more problems (see summary.json)",
-                failed.key,
+                failed.loan_key,
                 failed.problems.len() - MAX_PROBLEMS_SHOWN
             );
         }
-    }
-    let s = &converted.summary;
-    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in &converted.grouped.ignored {
-        *reasons.entry(i.reason.as_str()).or_default() += 1;
     }
     if !args.quiet {
         println!(
@@ -635,21 +940,13 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
                 if s.loans_with_errors == 1 { "" } else { "s" }
             );
         }
-        let written = Report {
-            drafts: converted.report.drafts,
-            findings: converted
-                .report
-                .findings
-                .iter()
-                .filter(|f| f.file.is_some())
-                .cloned()
-                .collect(),
-        };
-        print!("{}", written.terminal());
+        print!("{}", tally.terminal());
     }
-    report::write_all(&converted.report, &args.checks.reports).map_err(Error::Usage)?;
+    report::write_all(&report, &args.checks.reports).map_err(Error::Usage)?;
     if let Some(path) = &args.annotate {
-        annotate::write(path, &converted.tables, &statuses(&converted)).map_err(Error::Usage)?;
+        let mut all = tables;
+        all.extend(schedule);
+        annotate::write(path, &all, &statuses(&s, &report)).map_err(Error::Usage)?;
     }
     let rule_errors = s.drafts_with_rule_errors > 0;
     let strict_failure = args.checks.strict && s.drafts_with_warnings > 0;

@@ -62,21 +62,29 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>, EmitError> {
     }
 }
 
-/// The draft files listed by a previous run's summary.
+/// The draft files listed by a previous run's summary (read through a typed struct: a
+/// large summary lists every source row, which is skipped instead of built as a tree).
 fn previous_drafts(dir: &Path) -> Vec<PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        file: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Summary {
+        #[serde(default)]
+        drafts: Vec<Entry>,
+    }
     let Ok(text) = std::fs::read_to_string(dir.join(SUMMARY)) else {
         return Vec::new();
     };
-    let Ok(summary) = serde_json::from_str::<serde_json::Value>(&text) else {
+    let Ok(summary) = serde_json::from_str::<Summary>(&text) else {
         return Vec::new();
     };
-    summary["drafts"]
-        .as_array()
+    summary
+        .drafts
         .into_iter()
-        .flatten()
-        .filter_map(|d| d["file"].as_str())
-        .filter(|f| is_plain_file_name(f))
-        .map(|f| dir.join(f))
+        .filter(|d| is_plain_file_name(&d.file))
+        .map(|d| dir.join(d.file))
         .collect()
 }
 
@@ -117,6 +125,37 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), EmitError> {
     write_renamed(path, contents, true)
 }
 
+/// Writes a large file atomically through a buffer: `fill` writes the contents.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), EmitError> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let tmp = dir.join(temp_name(path));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        fill(&mut w)?;
+        let file = w
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_error(path, "write", &e)
+    })
+}
+
+fn temp_name(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    format!(".{name}.{}.tmp", std::process::id())
+}
+
 /// Writes a draft: a temporary file renamed into place, so no reader ever sees half a
 /// draft, but without waiting for the disk on each of thousands of files (an fsync per
 /// draft made a 100,000-loan conversion 30 times slower). [`sync_dir`] runs once at
@@ -135,11 +174,7 @@ pub fn sync_dir(dir: &Path) {
 
 fn write_renamed(path: &Path, contents: &[u8], sync: bool) -> Result<(), EmitError> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(temp_name(path));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(contents)?;
@@ -227,25 +262,35 @@ fn summary_stem() -> &'static str {
     "summary"
 }
 
-/// File names for all keys of a batch: [`file_stem`], and where two names differ only
-/// by case (the same file on Windows and macOS), the hash is added to both.
-pub fn file_names(keys: &[&str]) -> Vec<String> {
-    let stems: Vec<String> = keys.iter().map(|k| file_stem(k)).collect();
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for s in &stems {
-        *seen.entry(s.to_lowercase()).or_default() += 1;
-    }
-    stems
-        .iter()
-        .zip(keys)
-        .map(|(s, k)| {
-            if seen[&s.to_lowercase()] > 1 && !s.ends_with(&short_hash(k)) {
-                format!("{s}-{}.json", short_hash(k))
-            } else {
-                format!("{s}.json")
+/// File names for the keys of a batch, one at a time: [`file_stem`], and where a name
+/// differs only by case from one given before (the same file on Windows and macOS), the
+/// key's hash is added (then a counter, should that be taken too).
+#[derive(Debug, Default)]
+pub struct FileNamer {
+    taken: HashSet<String>,
+}
+
+impl FileNamer {
+    pub fn name(&mut self, key: &str) -> String {
+        let stem = file_stem(key);
+        let mut name = format!("{stem}.json");
+        if self.taken.contains(&name.to_lowercase()) {
+            name = format!("{stem}-{}.json", short_hash(key));
+            let mut n = 2;
+            while self.taken.contains(&name.to_lowercase()) {
+                name = format!("{stem}-{}-{n}.json", short_hash(key));
+                n += 1;
             }
-        })
-        .collect()
+        }
+        self.taken.insert(name.to_lowercase());
+        name
+    }
+}
+
+/// File names for all keys of a batch, as [`FileNamer`] gives them in this order.
+pub fn file_names(keys: &[&str]) -> Vec<String> {
+    let mut namer = FileNamer::default();
+    keys.iter().map(|k| namer.name(k)).collect()
 }
 
 #[cfg(test)]

@@ -19,9 +19,9 @@ use crate::draft::{
 };
 use crate::map::{BindError, Binder, Bound, Problem, Value, check_minor_units, number_format};
 use crate::money::Money;
-use crate::read::{Origin, Row, Table, is_totals_word};
+use crate::read::{Cell, Origin, Row, Table, is_totals_word};
 use crate::reference::Cache;
-use crate::template::{Combine, InputSpec, Shape, Template};
+use crate::template::{Combine, Shape, Template};
 
 /// Settings of grouping that come from the command line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,6 +36,8 @@ pub struct Options<'a> {
 #[derive(Debug, Clone)]
 pub struct Loan {
     pub key: String,
+    /// Where the loan first appears among the main inputs' data rows (export order).
+    pub order: usize,
     pub draft: LoanDraft,
     /// The input rows that made this loan.
     pub rows: Vec<Origin>,
@@ -48,6 +50,8 @@ pub struct Loan {
 #[derive(Debug, Clone)]
 pub struct FailedLoan {
     pub key: String,
+    /// Where the loan first appears among the main inputs' data rows (export order).
+    pub order: usize,
     pub problems: Vec<Problem>,
     pub rows: Vec<Origin>,
 }
@@ -76,11 +80,67 @@ struct Borrower {
     key: Option<String>,
     values: Fields,
     row: usize,
+    seen: Seen,
+}
+
+/// The cells a loan's (or a borrower's) fields were last read from, per bound: the
+/// loan and borrower values a flat export repeats on every installment row are parsed
+/// once, not on every row (a problem in them is reported once, too).
+#[derive(Default)]
+struct Seen {
+    /// The main table the cells come from (bounds differ between tables).
+    table: usize,
+    /// Per bound: where it was last read from.
+    cells: Vec<Last>,
+}
+
+/// Where a field was last read from.
+#[derive(Clone, PartialEq)]
+enum Last {
+    Unread,
+    /// A constant or member-derived field: read once.
+    Constant,
+    Cell(Cell),
+}
+
+/// Reads the fields whose cell differs from the one they were last read from.
+fn read_changed(
+    bounds: &[Bound],
+    table_index: usize,
+    table: &Table,
+    row: &Row,
+    seen: &mut Seen,
+    problems: &mut Vec<Problem>,
+) -> Fields {
+    if seen.table != table_index || seen.cells.len() != bounds.len() {
+        seen.table = table_index;
+        seen.cells = vec![Last::Unread; bounds.len()];
+    }
+    let mut out = Vec::new();
+    for (b, last) in bounds.iter().zip(&mut seen.cells) {
+        let cell = b.cell(row, None);
+        let same = match (&*last, cell) {
+            (Last::Constant, None) => true,
+            (Last::Cell(previous), Some(c)) => previous == c,
+            _ => false,
+        };
+        if same {
+            continue;
+        }
+        match b.read(table, row, None) {
+            Ok(Some(v)) => out.push((b.name, v, b.origin(table, row, None))),
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+        *last = cell.map_or(Last::Constant, |c| Last::Cell(c.clone()));
+    }
+    out
 }
 
 #[derive(Default)]
 struct Pending {
     key: String,
+    order: usize,
     from_group_key: bool,
     rows: Vec<Origin>,
     problems: Vec<Problem>,
@@ -88,6 +148,8 @@ struct Pending {
     borrowers: Vec<Borrower>,
     installments: Vec<(NaiveDate, Money, Money, Origin)>,
     terms: Fields,
+    seen_loan: Seen,
+    seen_terms: Seen,
 }
 
 struct Bindings {
@@ -270,131 +332,358 @@ fn read_installment(
     Some((*date, money(principal), money(interest), origin))
 }
 
-/// Groups the rows of the main tables (and the schedule table) into loans.
+/// A loan as grouping hands it over, as soon as its last input row has been read.
+#[derive(Debug)]
+pub enum Done {
+    Loan(Box<Loan>),
+    Failed(FailedLoan),
+}
+
+/// Why grouping stopped.
+#[derive(Debug)]
+pub enum GroupError {
+    /// The template does not fit the input (a column not found...).
+    Bind(BindError),
+    /// An input could not be read to its end.
+    Read(crate::read::ReadError),
+    /// The receiver of the loans failed (an unwritable folder...).
+    Stop(crate::Error),
+}
+
+/// What grouping counted besides the loans.
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub ignored: Vec<IgnoredRow>,
+    /// Data rows read from all inputs (blank rows excluded).
+    pub rows_read: usize,
+    /// Per input (main tables, then the schedule table): data rows and blank rows.
+    pub inputs: Vec<(usize, usize)>,
+}
+
+/// The key a row belongs to, or why it belongs to none.
+enum RowKey {
+    Key { key: String, from_group_key: bool },
+    Ignored(String),
+}
+
+fn row_key(
+    b: &Bindings,
+    template: &Template,
+    table: &Table,
+    row: &Row,
+    problems: &mut Vec<Problem>,
+) -> RowKey {
+    let mut read_key = |bound: &Bound| match bound.read(table, row, None) {
+        Ok(Some(v)) => Some(v.to_string()),
+        Ok(None) => None,
+        Err(p) => {
+            problems.push(p);
+            None
+        }
+    };
+    let group_key = b.group_key.as_ref().and_then(&mut read_key);
+    let loan_key = read_key(&b.loan_key);
+    let from_group_key = group_key.is_some();
+    let Some(key) = group_key.or(loan_key) else {
+        return RowKey::Ignored(if problems.is_empty() {
+            why_no_key(row, &template.keys.loan)
+        } else {
+            problems[0].to_string()
+        });
+    };
+    if is_totals_word(&key) {
+        return RowKey::Ignored("totals row".into());
+    }
+    RowKey::Key {
+        key,
+        from_group_key,
+    }
+}
+
+/// Groups the rows of the main tables (and the schedule table) into loans, collected.
 pub fn group(
     template: &Template,
     main: &[Table],
     schedule: Option<&Table>,
     options: &Options<'_>,
-) -> Result<Grouped, BindError> {
-    let mut out = Grouped::default();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for table in main {
-        let b = bind_main(template, table, options.cache)?;
-        let wide_numbers: Vec<usize> = {
-            let mut all: Vec<usize> = b.schedule.iter().flat_map(Bound::installments).collect();
-            all.sort_unstable();
-            all.dedup();
-            all
-        };
-        for row in &table.rows {
-            out.rows_read += 1;
-            let row_origin = table.origin(row, None);
-            let mut problems = Vec::new();
-            let read_key =
-                |bound: &Bound, problems: &mut Vec<Problem>| match bound.read(table, row, None) {
-                    Ok(Some(v)) => Some(v.to_string()),
-                    Ok(None) => None,
-                    Err(p) => {
-                        problems.push(p);
-                        None
-                    }
-                };
-            let group_key = b
-                .group_key
-                .as_ref()
-                .and_then(|g| read_key(g, &mut problems));
-            let loan_key = read_key(&b.loan_key, &mut problems);
-            let from_group_key = group_key.is_some();
-            let Some(key) = group_key.or(loan_key) else {
-                let reason = if problems.is_empty() {
-                    why_no_key(row, &template.keys.loan)
-                } else {
-                    problems[0].to_string()
-                };
-                out.ignored.push(IgnoredRow {
-                    origin: row_origin,
-                    reason,
-                });
-                continue;
-            };
-            if is_totals_word(&key) {
-                out.ignored.push(IgnoredRow {
-                    origin: row_origin,
-                    reason: "totals row".into(),
-                });
-                continue;
-            }
-            let at = *index.entry(key.clone()).or_insert_with(|| {
-                pending.push(Pending {
-                    key: key.clone(),
-                    from_group_key,
-                    ..Pending::default()
-                });
-                pending.len() - 1
-            });
-            let loan = &mut pending[at];
-            loan.rows.push(row_origin.clone());
-            let values = read_fields(&b.loan, table, row, None, &mut problems);
-            merge_agreeing(&mut loan.loan, values, &b.loan, "loan", &mut problems);
-            let values = read_fields(&b.terms, table, row, None, &mut problems);
-            merge_agreeing(&mut loan.terms, values, &b.terms, "loan", &mut problems);
-            let values = read_fields(&b.borrower, table, row, None, &mut problems);
-            let borrower_key = match &b.borrower_key {
-                Some(k) => read_key(k, &mut problems),
-                None => values
-                    .iter()
-                    .find(|(n, _, _)| *n == "client_id")
-                    .map(|(_, v, _)| v.to_string()),
-            };
-            add_borrower(
-                loan,
-                template.shape,
-                borrower_key,
-                values,
-                &b.borrower,
-                &row_origin,
-                &mut problems,
-            );
-            if wide_numbers.is_empty() {
-                if !b.schedule.is_empty() {
-                    loan.installments.extend(read_installment(
-                        &b.schedule,
-                        table,
-                        row,
-                        None,
-                        &mut problems,
-                    ));
-                }
-            } else {
-                for n in &wide_numbers {
-                    loan.installments.extend(read_installment(
-                        &b.schedule,
-                        table,
-                        row,
-                        Some(*n),
-                        &mut problems,
-                    ));
-                }
-            }
-            loan.problems.extend(problems);
+) -> Result<Grouped, GroupError> {
+    let mut loans = Vec::new();
+    let mut failed = Vec::new();
+    let counts = group_each(template, main, schedule, options, &mut |done| {
+        match done {
+            Done::Loan(l) => loans.push(*l),
+            Done::Failed(f) => failed.push(f),
         }
-    }
-    if let (Some(table), Some(spec)) = (schedule, template.schedule_input.as_ref()) {
-        join_schedule(template, spec, table, &mut pending, &index, &mut out)?;
-    }
-    for p in pending {
-        finish(p, options.image_limit, &mut out);
-    }
-    Ok(out)
+        Ok(())
+    })?;
+    loans.sort_by_key(|l| l.order);
+    failed.sort_by_key(|f| f.order);
+    Ok(Grouped {
+        loans,
+        failed,
+        ignored: counts.ignored,
+        rows_read: counts.rows_read,
+    })
 }
 
+/// Groups the rows into loans and hands each loan to `done` as soon as its last row has
+/// been read, so that only the loans still open are held: a first pass over the main
+/// inputs notes where each loan key is seen last. With a schedule input every loan
+/// stays open until that input has been read.
+pub fn group_each(
+    template: &Template,
+    main: &[Table],
+    schedule: Option<&Table>,
+    options: &Options<'_>,
+    done: &mut dyn FnMut(Done) -> Result<(), crate::Error>,
+) -> Result<Counts, GroupError> {
+    let plan = Plan::new(template, main, schedule, options).map_err(GroupError::Bind)?;
+    plan.run(done)
+}
+
+/// The template bound to the inputs: checked before anything is read or written.
+pub struct Plan<'a> {
+    template: &'a Template,
+    main: &'a [Table],
+    schedule: Option<(&'a Table, ScheduleBindings)>,
+    options: Options<'a>,
+    bindings: Vec<Bindings>,
+}
+
+struct ScheduleBindings {
+    key_column: String,
+    key: Bound,
+    bounds: Vec<Bound>,
+}
+
+impl<'a> Plan<'a> {
+    /// Binds the template to every input; a column the template names and an input
+    /// lacks is an error here.
+    pub fn new(
+        template: &'a Template,
+        main: &'a [Table],
+        schedule: Option<&'a Table>,
+        options: &Options<'a>,
+    ) -> Result<Plan<'a>, BindError> {
+        let bindings = main
+            .iter()
+            .map(|t| bind_main(template, t, options.cache))
+            .collect::<Result<Vec<_>, _>>()?;
+        let schedule = match (schedule, template.schedule_input.as_ref()) {
+            (Some(table), Some(spec)) => {
+                let key_column = spec.key.clone().unwrap_or_default();
+                let mut binder = Binder {
+                    table,
+                    number: number_format(spec),
+                    section: "schedule_input",
+                    cache: None,
+                };
+                let key = key_bound(&mut binder, "key", &key_column)?;
+                let bounds =
+                    bind_section(&mut binder, "schedule", &template.schedule, SCHEDULE_FIELDS)?;
+                Some((
+                    table,
+                    ScheduleBindings {
+                        key_column,
+                        key,
+                        bounds,
+                    },
+                ))
+            }
+            _ => None,
+        };
+        Ok(Plan {
+            template,
+            main,
+            schedule,
+            options: *options,
+            bindings,
+        })
+    }
+
+    /// Reads the inputs and hands over each loan as soon as it is complete.
+    pub fn run(
+        &self,
+        done: &mut dyn FnMut(Done) -> Result<(), crate::Error>,
+    ) -> Result<Counts, GroupError> {
+        let (template, main, options, bindings) =
+            (self.template, self.main, &self.options, &self.bindings);
+        let mut counts = Counts::default();
+        let joined = self.schedule.is_some();
+        // Where each key is seen last (row ordinal over all main tables).
+        let mut last: HashMap<String, usize> = HashMap::new();
+        if !joined {
+            let mut ordinal = 0usize;
+            for (table, b) in main.iter().zip(bindings) {
+                for row in table.data_rows().map_err(GroupError::Read)? {
+                    let row = row.map_err(GroupError::Read)?;
+                    let mut problems = Vec::new();
+                    if let RowKey::Key { key, .. } =
+                        row_key(b, template, table, &row, &mut problems)
+                    {
+                        last.insert(key, ordinal);
+                    }
+                    ordinal += 1;
+                }
+            }
+        }
+        let mut pending: HashMap<String, Pending> = HashMap::new();
+        let mut ordinal = 0usize;
+        for (table_index, (table, b)) in main.iter().zip(bindings).enumerate() {
+            let wide_numbers: Vec<usize> = {
+                let mut all: Vec<usize> = b.schedule.iter().flat_map(Bound::installments).collect();
+                all.sort_unstable();
+                all.dedup();
+                all
+            };
+            let mut rows = table.data_rows().map_err(GroupError::Read)?;
+            let mut read = 0usize;
+            for row in rows.by_ref() {
+                let row = row.map_err(GroupError::Read)?;
+                let this = ordinal;
+                ordinal += 1;
+                read += 1;
+                let row_origin = table.origin(&row, None);
+                let mut problems = Vec::new();
+                let (key, from_group_key) = match row_key(b, template, table, &row, &mut problems) {
+                    RowKey::Key {
+                        key,
+                        from_group_key,
+                    } => (key, from_group_key),
+                    RowKey::Ignored(reason) => {
+                        counts.ignored.push(IgnoredRow {
+                            origin: row_origin,
+                            reason,
+                        });
+                        continue;
+                    }
+                };
+                let loan = pending.entry(key).or_insert_with_key(|key| Pending {
+                    key: key.clone(),
+                    from_group_key,
+                    order: this,
+                    ..Pending::default()
+                });
+                loan.rows.push(row_origin.clone());
+                let values = read_changed(
+                    &b.loan,
+                    table_index,
+                    table,
+                    &row,
+                    &mut loan.seen_loan,
+                    &mut problems,
+                );
+                merge_agreeing(&mut loan.loan, values, &b.loan, "loan", &mut problems);
+                let values = read_changed(
+                    &b.terms,
+                    table_index,
+                    table,
+                    &row,
+                    &mut loan.seen_terms,
+                    &mut problems,
+                );
+                merge_agreeing(&mut loan.terms, values, &b.terms, "loan", &mut problems);
+                let explicit_key =
+                    b.borrower_key
+                        .as_ref()
+                        .map(|k| match k.read(table, &row, None) {
+                            Ok(v) => v.map(|v| v.to_string()),
+                            Err(p) => {
+                                problems.push(p);
+                                None
+                            }
+                        });
+                // A flat export repeats a borrower on each of its installment rows.
+                let known = match (template.shape, &explicit_key) {
+                    (Shape::Flat, Some(Some(k))) => loan
+                        .borrowers
+                        .iter()
+                        .position(|x| x.key.as_ref() == Some(k)),
+                    _ => None,
+                };
+                let mut seen = Seen::default();
+                let values = read_changed(
+                    &b.borrower,
+                    table_index,
+                    table,
+                    &row,
+                    known.map_or(&mut seen, |i| &mut loan.borrowers[i].seen),
+                    &mut problems,
+                );
+                let borrower_key = match explicit_key {
+                    Some(k) => k,
+                    None => values
+                        .iter()
+                        .find(|(n, _, _)| *n == "client_id")
+                        .map(|(_, v, _)| v.to_string()),
+                };
+                add_borrower(
+                    loan,
+                    template.shape,
+                    borrower_key,
+                    values,
+                    seen,
+                    &b.borrower,
+                    &row_origin,
+                    &mut problems,
+                );
+                if wide_numbers.is_empty() {
+                    if !b.schedule.is_empty() {
+                        loan.installments.extend(read_installment(
+                            &b.schedule,
+                            table,
+                            &row,
+                            None,
+                            &mut problems,
+                        ));
+                    }
+                } else {
+                    for n in &wide_numbers {
+                        loan.installments.extend(read_installment(
+                            &b.schedule,
+                            table,
+                            &row,
+                            Some(*n),
+                            &mut problems,
+                        ));
+                    }
+                }
+                loan.problems.extend(problems);
+                if !joined && last.get(&loan.key) == Some(&this) {
+                    let key = loan.key.clone();
+                    if let Some(p) = pending.remove(&key) {
+                        last.remove(&key);
+                        done(finish(p, options.image_limit)).map_err(GroupError::Stop)?;
+                    }
+                }
+            }
+            counts.rows_read += read;
+            counts.inputs.push((read, rows.blank_rows()));
+        }
+        let mut pending: Vec<Pending> = pending.into_values().collect();
+        pending.sort_by_key(|p| p.order);
+        if let Some((table, sb)) = &self.schedule {
+            let index: HashMap<String, usize> = pending
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.key.clone(), i))
+                .collect();
+            join_schedule(sb, table, &mut pending, &index, &mut counts)?;
+        }
+        for p in pending {
+            done(finish(p, options.image_limit)).map_err(GroupError::Stop)?;
+        }
+        Ok(counts)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn add_borrower(
     loan: &mut Pending,
     shape: Shape,
     key: Option<String>,
     values: Fields,
+    seen: Seen,
     bounds: &[Bound],
     row: &Origin,
     problems: &mut Vec<Problem>,
@@ -422,6 +711,7 @@ fn add_borrower(
             key,
             values,
             row: row.row,
+            seen,
         }),
         (_, Some(i)) => problems.push(Problem {
             rule: "input-value",
@@ -445,27 +735,19 @@ fn add_borrower(
             key,
             values,
             row: row.row,
+            seen,
         }),
     }
 }
 
 fn join_schedule(
-    template: &Template,
-    spec: &InputSpec,
+    sb: &ScheduleBindings,
     table: &Table,
     pending: &mut [Pending],
     index: &HashMap<String, usize>,
-    out: &mut Grouped,
-) -> Result<(), BindError> {
-    let key_column = spec.key.clone().unwrap_or_default();
-    let mut binder = Binder {
-        table,
-        number: number_format(spec),
-        section: "schedule_input",
-        cache: None,
-    };
-    let key = key_bound(&mut binder, "key", &key_column)?;
-    let bounds = bind_section(&mut binder, "schedule", &template.schedule, SCHEDULE_FIELDS)?;
+    out: &mut Counts,
+) -> Result<(), GroupError> {
+    let (key_column, key, bounds) = (&sb.key_column, &sb.key, &sb.bounds);
     // Member loan ids find their group loan too.
     let mut members: HashMap<String, usize> = HashMap::new();
     for (i, p) in pending.iter().enumerate() {
@@ -475,8 +757,12 @@ fn join_schedule(
             }
         }
     }
-    for row in &table.rows {
-        out.rows_read += 1;
+    let mut rows = table.data_rows().map_err(GroupError::Read)?;
+    let mut read = 0usize;
+    for row in rows.by_ref() {
+        let row = row.map_err(GroupError::Read)?;
+        let row = row.as_ref();
+        read += 1;
         let origin = table.origin(row, None);
         let value = match key.read(table, row, None) {
             Ok(v) => v.map(|v| v.to_string()),
@@ -491,7 +777,7 @@ fn join_schedule(
         let Some(value) = value else {
             out.ignored.push(IgnoredRow {
                 origin,
-                reason: why_no_key(row, &key_column),
+                reason: why_no_key(row, key_column),
             });
             continue;
         };
@@ -513,9 +799,11 @@ fn join_schedule(
         loan.rows.push(origin);
         let mut problems = Vec::new();
         loan.installments
-            .extend(read_installment(&bounds, table, row, None, &mut problems));
+            .extend(read_installment(bounds, table, row, None, &mut problems));
         loan.problems.extend(problems);
     }
+    out.rows_read += read;
+    out.inputs.push((read, rows.blank_rows()));
     Ok(())
 }
 
@@ -526,7 +814,7 @@ fn text_of(fields: &Fields, name: &str) -> Option<String> {
         .map(|(_, v, _)| v.to_string())
 }
 
-fn finish(mut p: Pending, image_limit: u64, out: &mut Grouped) {
+fn finish(mut p: Pending, image_limit: u64) -> Done {
     let group = p.borrowers.len() > 1;
     let mut draft = LoanDraft::default();
     let mut fields: Vec<(String, Origin)> = Vec::new();
@@ -639,19 +927,20 @@ fn finish(mut p: Pending, image_limit: u64, out: &mut Grouped) {
         fields.push((format!("schedule[{i}]"), origin));
     }
     if !p.problems.is_empty() {
-        out.failed.push(FailedLoan {
+        return Done::Failed(FailedLoan {
             key: p.key,
+            order: p.order,
             problems: p.problems,
             rows: p.rows,
         });
-        return;
     }
-    out.loans.push(Loan {
+    Done::Loan(Box::new(Loan {
         key: p.key,
+        order: p.order,
         draft,
         rows: p.rows,
         fields,
-    });
+    }))
 }
 
 /// Group internal ids derived from members, per the template.

@@ -5,6 +5,7 @@
 //! Reading a row then gives typed [`Value`]s, or a [`Problem`] that names the file,
 //! sheet, row, column and value and says what was expected.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -354,6 +355,17 @@ impl Bound {
         }
     }
 
+    /// The cell this field reads in a row; None for constants and member-derived fields.
+    pub fn cell<'r>(&self, row: &'r Row, n: Option<usize>) -> Option<&'r Cell> {
+        static EMPTY: Cell = Cell::Empty;
+        match &self.from {
+            From::Column(_) | From::Columns(_) => {
+                Some(self.column_for(n).map_or(&EMPTY, |i| row.cell(i)))
+            }
+            From::Constant(_) | From::Members => None,
+        }
+    }
+
     /// The origin of this field in a row (the cell, or the row for constants).
     pub fn origin(&self, table: &Table, row: &Row, n: Option<usize>) -> Origin {
         table.origin(row, self.column_for(n))
@@ -367,12 +379,12 @@ impl Bound {
         row: &Row,
         n: Option<usize>,
     ) -> Result<Option<Value>, Problem> {
-        let cell = match &self.from {
-            From::Constant(text) => Cell::Text(text.clone()),
+        let cell: Cow<'_, Cell> = match &self.from {
+            From::Constant(text) => Cow::Owned(Cell::Text(text.clone())),
             From::Members => return Ok(None),
-            From::Column(_) | From::Columns(_) => match self.column_for(n) {
-                Some(i) => row.cell(i).clone(),
-                None => Cell::Empty,
+            From::Column(_) | From::Columns(_) => match self.cell(row, n) {
+                Some(c) => Cow::Borrowed(c),
+                None => Cow::Owned(Cell::Empty),
             },
         };
         let problem = |value: &Cell, message: String| Problem {
@@ -383,7 +395,7 @@ impl Bound {
         };
         let cell = if cell.is_blank() {
             match &self.default {
-                Some(d) => Cell::Text(d.clone()),
+                Some(d) => Cow::Owned(Cell::Text(d.clone())),
                 None => return Ok(None),
             }
         } else if self.map.is_empty() {
@@ -411,13 +423,13 @@ impl Bound {
                     ),
                 ));
             };
-            Cell::Text(v.clone())
+            Cow::Owned(Cell::Text(v.clone()))
         };
         let cell = match &self.resolver {
             Some(r) if !(self.kind == Kind::Integer && is_whole(&cell)) => {
                 let name = cell.display();
                 match crate::reference::resolve(&name, &r.candidates, &r.aliases, r.what) {
-                    Ok(value) => Cell::Text(value.clone()),
+                    Ok(value) => Cow::Owned(Cell::Text(value.clone())),
                     Err(message) => return Err(problem(&cell, message)),
                 }
             }

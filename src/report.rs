@@ -133,13 +133,17 @@ impl Finding {
 /// The cells a draft field came from: the field itself, its parts (`schedule` ->
 /// `schedule[0]`...), or else the loan's first row.
 pub fn sources_for(field: &str, loan: &Loan) -> Vec<SourceRef> {
+    // `path` is `field` followed by `separator` and more (no string is built per field:
+    // this runs for every finding of every draft).
+    let extends = |path: &str, field: &str, separator: char| {
+        path.strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with(separator))
+    };
+    let schedule = field.starts_with("schedule[");
     let exact: Vec<SourceRef> = loan
         .fields
         .iter()
-        .filter(|(path, _)| {
-            path == field
-                || (field.starts_with("schedule[") && field.starts_with(&format!("{path}.")))
-        })
+        .filter(|(path, _)| path == field || (schedule && extends(field, path, '.')))
         .map(|(_, o)| SourceRef::from_origin(o))
         .collect();
     if !exact.is_empty() {
@@ -149,9 +153,7 @@ pub fn sources_for(field: &str, loan: &Loan) -> Vec<SourceRef> {
         let parts: Vec<SourceRef> = loan
             .fields
             .iter()
-            .filter(|(path, _)| {
-                path.starts_with(&format!("{field}[")) || path.starts_with(&format!("{field}."))
-            })
+            .filter(|(path, _)| extends(path, field, '[') || extends(path, field, '.'))
             .map(|(_, o)| SourceRef::from_origin(o))
             .collect();
         if !parts.is_empty() {
@@ -162,6 +164,99 @@ pub fn sources_for(field: &str, loan: &Loan) -> Vec<SourceRef> {
         .first()
         .map(|o| vec![SourceRef::from_origin(o)])
         .unwrap_or_default()
+}
+
+/// The terminal summary of findings, counted as they come (findings of one draft
+/// together), without keeping them.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Drafts checked.
+    pub drafts: usize,
+    rules: BTreeMap<(Severity, &'static str), RuleTally>,
+    with_errors: std::collections::HashSet<String>,
+    with_warnings: std::collections::HashSet<String>,
+}
+
+#[derive(Debug, Default)]
+struct RuleTally {
+    findings: usize,
+    drafts: usize,
+    last_draft: String,
+    /// Warnings: the first drafts' names; errors: the first findings' lines.
+    examples: Vec<String>,
+}
+
+impl Tally {
+    pub fn add(&mut self, f: &Finding) {
+        let r = self.rules.entry((f.severity, f.rule)).or_default();
+        r.findings += 1;
+        let new_draft = r.drafts == 0 || r.last_draft != f.draft;
+        if new_draft {
+            r.drafts += 1;
+            r.last_draft.clone_from(&f.draft);
+        }
+        match f.severity {
+            Severity::Warning => {
+                if new_draft && r.examples.len() <= EXAMPLES {
+                    r.examples.push(f.draft.clone());
+                }
+                if !self.with_warnings.contains(&f.draft) {
+                    self.with_warnings.insert(f.draft.clone());
+                }
+            }
+            Severity::Error => {
+                if r.examples.len() < EXAMPLES {
+                    r.examples.push(f.line());
+                }
+                if !self.with_errors.contains(&f.draft) {
+                    self.with_errors.insert(f.draft.clone());
+                }
+            }
+        }
+    }
+
+    /// Errors then warnings, grouped by rule, with counts and the first examples.
+    pub fn terminal(&self) -> String {
+        let mut out = String::new();
+        for ((severity, rule), r) in &self.rules {
+            let plural = if r.drafts == 1 { "" } else { "s" };
+            if *severity == Severity::Warning {
+                // Warnings are gaps to fill in PA2: which drafts, not every detail.
+                let mut names = r
+                    .examples
+                    .iter()
+                    .take(EXAMPLES)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if r.drafts > EXAMPLES {
+                    names.push_str(", ...");
+                }
+                let _ = writeln!(out, "warning {rule}: {} draft{plural} ({names})", r.drafts);
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "error {rule}: {} in {} draft{plural}",
+                r.findings, r.drafts
+            );
+            for line in &r.examples {
+                let _ = writeln!(out, "  {line}");
+            }
+            if r.findings > EXAMPLES {
+                let _ = writeln!(out, "  ... and {} more", r.findings - EXAMPLES);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "checked {} draft{}: {} with errors, {} with warnings",
+            self.drafts,
+            if self.drafts == 1 { "" } else { "s" },
+            self.with_errors.len(),
+            self.with_warnings.len()
+        );
+        out
+    }
 }
 
 /// All findings of a run.
@@ -215,55 +310,12 @@ impl Report {
     /// The terminal summary: errors then warnings, grouped by rule, with counts and the
     /// first examples.
     pub fn terminal(&self) -> String {
-        let mut by_rule: BTreeMap<(Severity, &str), Vec<&Finding>> = BTreeMap::new();
+        let mut tally = Tally::default();
         for f in &self.findings {
-            by_rule.entry((f.severity, f.rule)).or_default().push(f);
+            tally.add(f);
         }
-        let mut out = String::new();
-        for ((severity, rule), findings) in &by_rule {
-            let mut drafts: Vec<&str> = findings.iter().map(|f| f.draft.as_str()).collect();
-            drafts.dedup();
-            let plural = if drafts.len() == 1 { "" } else { "s" };
-            if *severity == Severity::Warning {
-                // Warnings are gaps to fill in PA2: which drafts, not every detail.
-                let mut names = drafts
-                    .iter()
-                    .take(EXAMPLES)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if drafts.len() > EXAMPLES {
-                    names.push_str(", ...");
-                }
-                let _ = writeln!(
-                    out,
-                    "warning {rule}: {} draft{plural} ({names})",
-                    drafts.len()
-                );
-                continue;
-            }
-            let _ = writeln!(
-                out,
-                "error {rule}: {} in {} draft{plural}",
-                findings.len(),
-                drafts.len()
-            );
-            for f in findings.iter().take(EXAMPLES) {
-                let _ = writeln!(out, "  {}", f.line());
-            }
-            if findings.len() > EXAMPLES {
-                let _ = writeln!(out, "  ... and {} more", findings.len() - EXAMPLES);
-            }
-        }
-        let _ = writeln!(
-            out,
-            "checked {} draft{}: {} with errors, {} with warnings",
-            self.drafts,
-            if self.drafts == 1 { "" } else { "s" },
-            self.drafts_with(Severity::Error),
-            self.drafts_with(Severity::Warning)
-        );
-        out
+        tally.drafts = self.drafts;
+        tally.terminal()
     }
 
     /// Writes the report as JSON or CSV, by the file's extension.

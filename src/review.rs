@@ -14,10 +14,17 @@
 //! script and style (by hash), as a second line of defence. Only the expanded draft's
 //! details are built, and table rows are built as the table is scrolled (a hundred at a
 //! time), so a page of 5,000 drafts opens and filters quickly.
+//!
+//! The page is built one loan at a time ([`PageWriter`]): each draft's data is written
+//! to a temporary file as the loan is finished, only the summary's totals stay in
+//! memory, and the page is assembled at the end. [`render`] builds the same page in
+//! memory, the same way.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Read as _, Seek as _, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use rust_decimal::Decimal;
@@ -26,6 +33,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::convert::Converted;
+use crate::emit::EmitError;
 use crate::money::{self, Money};
 use crate::report::{Finding, SourceRef};
 use crate::validate::{self, Severity};
@@ -344,11 +352,9 @@ fn failed_from_summary(entry: &Value) -> LoanEntry {
 /// view, not a check: it is written (exit 0) whatever the drafts' findings.
 pub fn run(dir: &Path, options: &validate::Options, quiet: bool) -> Result<Outcome, Error> {
     let input = ReviewInput::from_dir(dir, options)?;
-    let page = page_data(&input);
-    let path = dir.join(PAGE);
-    crate::emit::write_atomic(&path, page_html(&input, &page).as_bytes()).map_err(Error::Emit)?;
+    let s = write_input(dir, &input)?;
     if !quiet {
-        let s = &page.summary;
+        let path = dir.join(PAGE);
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let mut line = format!("wrote {} ({}", path.display(), plural(s.drafts, "draft"));
         if s.not_converted > 0 {
@@ -367,21 +373,345 @@ pub fn run(dir: &Path, options: &validate::Options, quiet: bool) -> Result<Outco
 
 /// Writes `DIR/review.html` for a conversion (called by `convert` after the drafts).
 pub fn write(dir: &Path, converted: &Converted) -> Result<(), Error> {
-    let html = render(&ReviewInput::from_converted(converted));
-    crate::emit::write_atomic(&dir.join(PAGE), html.as_bytes()).map_err(Error::Emit)
+    write_input(dir, &ReviewInput::from_converted(converted)).map(|_| ())
 }
 
-/// The page's data, embedded as JSON.
+/// Writes the page of loans already in memory through a [`PageWriter`], so that there is
+/// one way a page is built, whether its loans come at once or one by one.
+fn write_input(dir: &Path, input: &ReviewInput) -> Result<PageCounts, Error> {
+    let mut page = PageWriter::new(dir)?;
+    for (order, entry) in input.loans.iter().enumerate() {
+        page.add(order, entry)?;
+    }
+    page.finish(&input.title, &input.about, input.rows)
+}
+
+/// The temporary file of a [`PageWriter`] in the drafts folder. Hidden and not `*.json`,
+/// so `validate`, `review` and `upload` never take it for a draft; one fixed name, so a
+/// run that was killed before it could remove the file leaves no more than one, which
+/// the next run replaces.
+const PARTS: &str = ".review.html.parts";
+
+/// Buffer size of the temporary file and of the page: a draft's data is a few KB.
+const BUFFER: usize = 64 * 1024;
+
+/// What the page says in its summary (for the `review` command's one-line output and
+/// tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageCounts {
+    /// Draft files, including unreadable ones.
+    pub drafts: usize,
+    /// Loans that could not be converted (no draft).
+    pub not_converted: usize,
+    /// Loans (drafts and not converted) by status.
+    pub ok: usize,
+    pub warnings: usize,
+    pub errors: usize,
+}
+
+/// Builds a review page one loan at a time. Per-draft data goes to a temporary file in
+/// the drafts folder; only the page's totals stay in memory.
+///
+/// A conversion of 1.5 million rows makes some 48,000 drafts and a page of hundreds of
+/// MB; `convert` finishes its loans one at a time and never holds them all, and neither
+/// does the page. Each draft's data is written once, as the JSON the page embeds, and
+/// copied into the page by [`PageWriter::finish`] in the loans' order, whatever order
+/// they were added in. The summary, which comes first in the page, needs every loan:
+/// it is made from the totals, which is why nothing is written before `finish`.
+///
+/// After an error from [`PageWriter::add`] the page cannot be finished (the temporary
+/// file may hold part of a draft): drop the writer, which removes its temporary file, as
+/// it does whenever the writer is dropped without `finish`.
+pub struct PageWriter {
+    dir: PathBuf,
+    page: Page,
+}
+
+impl PageWriter {
+    /// Starts a page for the folder `dir` (the temporary file, `.review.html.parts`, goes
+    /// there).
+    pub fn new(dir: &Path) -> Result<PageWriter, Error> {
+        let path = dir.join(PARTS);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| io_error(&path, "create", &e))?;
+        Ok(PageWriter {
+            dir: dir.to_path_buf(),
+            page: Page::new(Store::File(PartsFile {
+                path,
+                writer: Some(BufWriter::with_capacity(BUFFER, file)),
+                len: 0,
+            })),
+        })
+    }
+
+    /// Adds one loan. `order` is its place in the page (ascending); loans may arrive in
+    /// any order (e.g. 7, 2, 9) and the page lists them sorted by `order` (loans with the
+    /// same `order` in the order they were added).
+    pub fn add(&mut self, order: usize, entry: &LoanEntry) -> Result<(), Error> {
+        self.page
+            .add(order, entry)
+            .map_err(|e| io_error(&self.dir.join(PARTS), "write", &e))
+    }
+
+    /// Writes `dir/review.html` atomically (a temporary file renamed into place, as
+    /// [`crate::emit::write_atomic`] does, but written as it goes rather than built as
+    /// one string), removes the temporary file of the drafts' data, and returns the
+    /// page's counts.
+    pub fn finish(
+        mut self,
+        title: &str,
+        about: &[String],
+        rows: Option<RowTotals>,
+    ) -> Result<PageCounts, Error> {
+        let path = self.dir.join(PAGE);
+        if self.page.broken {
+            return Err(Error::Emit(EmitError(format!(
+                "{}: not written: the data of a draft could not be written to {}",
+                path.display(),
+                self.dir.join(PARTS).display()
+            ))));
+        }
+        let tmp = self.dir.join(format!(".{PAGE}.{}.tmp", std::process::id()));
+        let page = &mut self.page;
+        let written = (|| -> std::io::Result<()> {
+            let mut out = BufWriter::with_capacity(BUFFER, File::create(&tmp)?);
+            page.write(&mut out, title, about, rows)?;
+            let file = out
+                .into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io_error(&path, "write", &e));
+        }
+        let counts = self.page.tally.counts();
+        // Dropping the writer removes the temporary file.
+        drop(self);
+        Ok(counts)
+    }
+}
+
+fn io_error(path: &Path, what: &str, e: &std::io::Error) -> Error {
+    Error::Emit(EmitError(format!(
+        "{}: cannot {what}: {}",
+        path.display(),
+        crate::read::text::io_message(e)
+    )))
+}
+
+/// A page being built: its totals, and where each draft's data is in the store.
+struct Page {
+    tally: Tally,
+    chunks: Vec<Chunk>,
+    store: Store,
+    /// Set when a draft could not be written: the store may hold part of it.
+    broken: bool,
+    /// Reused for every draft: its JSON, then the JSON escaped for the script block.
+    json: Vec<u8>,
+    escaped: Vec<u8>,
+}
+
+/// One draft's data in the store: `len` bytes at `offset`, a JSON value escaped by
+/// [`escape_script_json`].
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    order: usize,
+    offset: u64,
+    len: usize,
+}
+
+/// Where the drafts' data waits for the page: a temporary file in the drafts folder
+/// ([`PageWriter`]), or memory ([`render`], whose page is a string anyway).
+enum Store {
+    Memory(Vec<u8>),
+    File(PartsFile),
+}
+
+/// The temporary file of a [`PageWriter`], removed when dropped: after `finish`, on an
+/// error, or when the writer is dropped without `finish`.
+struct PartsFile {
+    path: PathBuf,
+    /// Always there until dropped (taken out to close the file before removing it).
+    writer: Option<BufWriter<File>>,
+    /// Bytes written so far: the next draft's offset.
+    len: u64,
+}
+
+impl PartsFile {
+    fn writer(&mut self) -> std::io::Result<&mut BufWriter<File>> {
+        self.writer
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("the temporary file is closed"))
+    }
+}
+
+impl Drop for PartsFile {
+    fn drop(&mut self) {
+        // Closed without flushing what is buffered: the file is removed anyway, and
+        // Windows removes a file only once it is closed.
+        if let Some(writer) = self.writer.take() {
+            drop(writer.into_parts());
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Page {
+    fn new(store: Store) -> Page {
+        Page {
+            tally: Tally::default(),
+            chunks: Vec::new(),
+            store,
+            broken: false,
+            json: Vec::new(),
+            escaped: Vec::new(),
+        }
+    }
+
+    /// Adds a loan: its data to the store, then to the totals (so a loan that could not
+    /// be written is not counted).
+    fn add(&mut self, order: usize, entry: &LoanEntry) -> std::io::Result<()> {
+        if self.broken {
+            return Err(std::io::Error::other(
+                "an earlier draft could not be written",
+            ));
+        }
+        let data = draft_data(entry);
+        self.json.clear();
+        if serde_json::to_writer(&mut self.json, &data).is_err() {
+            // As `script_json` does: never expected, but the page stays valid JSON.
+            self.json.clear();
+            self.json.extend_from_slice(b"null");
+        }
+        let (offset, len) = match &mut self.store {
+            Store::Memory(bytes) => {
+                let start = bytes.len();
+                escape_script_json(&self.json, bytes);
+                (start as u64, bytes.len() - start)
+            }
+            Store::File(parts) => {
+                self.escaped.clear();
+                escape_script_json(&self.json, &mut self.escaped);
+                let offset = parts.len;
+                if let Err(e) = parts.writer().and_then(|w| w.write_all(&self.escaped)) {
+                    self.broken = true;
+                    return Err(e);
+                }
+                parts.len += self.escaped.len() as u64;
+                (offset, self.escaped.len())
+            }
+        };
+        self.chunks.push(Chunk { order, offset, len });
+        self.tally.add(entry, &data);
+        Ok(())
+    }
+
+    /// Writes the page: the summary from the totals, then the data block, its fields and
+    /// then the drafts copied from the store in the loans' order.
+    fn write(
+        &mut self,
+        out: &mut impl Write,
+        title: &str,
+        about: &[String],
+        rows: Option<RowTotals>,
+    ) -> std::io::Result<()> {
+        let rules: BTreeMap<&'static str, &'static str> = validate::RULES
+            .iter()
+            .filter(|(rule, _, _)| self.tally.rules.keys().any(|(_, r)| r == rule))
+            .map(|(rule, _, description)| (*rule, *description))
+            .collect();
+        let summary = self.tally.summary(rows);
+        out.write_all(page_top(title, about, &summary, &rules).as_bytes())?;
+        let head = script_json(&PageHead {
+            title,
+            currencies: &self.tally.currencies,
+            checklist: CHECKLIST
+                .iter()
+                .map(|(rule, label)| ChecklistItem { rule, label })
+                .collect(),
+            rules: &rules,
+            summary: &summary,
+        });
+        // `drafts` is the last field: the object's closing brace comes after it.
+        match head.strip_suffix('}') {
+            Some(fields) => {
+                out.write_all(fields.as_bytes())?;
+                out.write_all(b",\"drafts\":[")?;
+            }
+            None => out.write_all(b"{\"drafts\":[")?,
+        }
+        self.chunks.sort_by_key(|c| c.order);
+        copy_chunks(&mut self.store, &self.chunks, &mut self.json, out)?;
+        write!(
+            out,
+            "]}}</script>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+        )
+    }
+}
+
+/// Copies the drafts' data from the store to the page, comma-separated, in the order of
+/// `chunks`. The file is read one draft at a time, seeking only when the next draft is
+/// not the one that follows in the file (loans added out of order).
+fn copy_chunks(
+    store: &mut Store,
+    chunks: &[Chunk],
+    buffer: &mut Vec<u8>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    match store {
+        Store::Memory(bytes) => {
+            for (i, c) in chunks.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                let chunk = usize::try_from(c.offset)
+                    .ok()
+                    .and_then(|start| bytes.get(start..start.checked_add(c.len)?))
+                    .ok_or_else(|| std::io::Error::other("a draft's data is missing"))?;
+                out.write_all(chunk)?;
+            }
+        }
+        Store::File(parts) => {
+            let writer = parts.writer()?;
+            writer.flush()?;
+            let mut file: &File = writer.get_ref();
+            let mut at = None;
+            for (i, c) in chunks.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                if at != Some(c.offset) {
+                    file.seek(SeekFrom::Start(c.offset))?;
+                }
+                buffer.resize(c.len, 0);
+                file.read_exact(buffer)?;
+                out.write_all(buffer)?;
+                at = Some(c.offset + c.len as u64);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The page's data, embedded as JSON: these fields, then `drafts`, spliced in by
+/// [`Page::write`] (last, so the drafts are copied into the page and never held as one
+/// value).
 #[derive(Debug, Serialize)]
-struct PageData<'a> {
+struct PageHead<'a> {
     title: &'a str,
     /// Minor units of the currencies in the page, for formatting amounts.
-    currencies: BTreeMap<String, u32>,
+    currencies: &'a BTreeMap<String, u32>,
     checklist: Vec<ChecklistItem>,
     /// Descriptions of the rules found.
-    rules: BTreeMap<&'static str, &'static str>,
-    summary: SummaryData,
-    drafts: Vec<DraftData<'a>>,
+    rules: &'a BTreeMap<&'static str, &'static str>,
+    summary: &'a SummaryData<'a>,
 }
 
 #[derive(Debug, Serialize)]
@@ -391,7 +721,7 @@ struct ChecklistItem {
 }
 
 #[derive(Debug, Serialize)]
-struct SummaryData {
+struct SummaryData<'a> {
     /// Draft files (written or read), including unreadable ones.
     drafts: usize,
     individual: usize,
@@ -400,7 +730,7 @@ struct SummaryData {
     not_converted: usize,
     borrowers: usize,
     /// Amounts per currency, drafts only.
-    totals: BTreeMap<String, Money>,
+    totals: &'a BTreeMap<String, Money>,
     /// Loans (drafts and not converted) by status.
     ok: usize,
     warnings: usize,
@@ -704,73 +1034,118 @@ fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
     data
 }
 
-fn page_data(input: &ReviewInput) -> PageData<'_> {
-    let drafts: Vec<DraftData<'_>> = input.loans.iter().map(draft_data).collect();
-    let mut totals: BTreeMap<String, Money> = BTreeMap::new();
-    let mut currencies = BTreeMap::new();
-    for d in &drafts {
+/// The page's totals, fed one loan at a time: what the summary needs, and nothing that
+/// grows with the number of loans (only with the currencies and rules found).
+#[derive(Debug, Default)]
+struct Tally {
+    /// Loans added, which numbers them for `rules`.
+    loans: usize,
+    drafts: usize,
+    not_converted: usize,
+    individual: usize,
+    group: usize,
+    borrowers: usize,
+    ok: usize,
+    warnings: usize,
+    errors: usize,
+    totals: BTreeMap<String, Money>,
+    currencies: BTreeMap<String, u32>,
+    rules: BTreeMap<(Severity, &'static str), RuleTally>,
+}
+
+#[derive(Debug)]
+struct RuleTally {
+    findings: usize,
+    loans: usize,
+    /// The last loan counted in `loans`: a loan with the same finding twice (two
+    /// borrowers without a gender) counts once.
+    last: usize,
+}
+
+impl Tally {
+    fn add(&mut self, entry: &LoanEntry, d: &DraftData<'_>) {
+        let loan = self.loans;
+        self.loans += 1;
+        if entry.file.is_some() {
+            self.drafts += 1;
+        } else {
+            self.not_converted += 1;
+        }
+        match d.kind {
+            "individual" => self.individual += 1,
+            "group" => self.group += 1,
+            _ => {}
+        }
+        self.borrowers += d.borrowers.len();
+        match d.status {
+            "ok" => self.ok += 1,
+            "warnings" => self.warnings += 1,
+            _ => self.errors += 1,
+        }
         if let Some(code) = &d.currency
+            && !self.currencies.contains_key(code)
             && let Some(units) = money::minor_units(code)
         {
-            currencies.insert(code.clone(), units);
+            self.currencies.insert(code.clone(), units);
         }
         if matches!(d.kind, "individual" | "group") {
-            *totals
-                .entry(d.currency.clone().unwrap_or_else(|| "(no currency)".into()))
-                .or_default() += d.amount.unwrap_or_default();
+            let amount = d.amount.unwrap_or_default();
+            let currency = d.currency.as_deref().unwrap_or("(no currency)");
+            match self.totals.get_mut(currency) {
+                Some(total) => *total += amount,
+                None => {
+                    self.totals
+                        .insert(currency.to_string(), Money::default() + amount);
+                }
+            }
         }
-    }
-    let mut by_rule: BTreeMap<(Severity, &'static str), (usize, Vec<&str>)> = BTreeMap::new();
-    for entry in &input.loans {
         for f in &entry.findings {
-            let (count, loans) = by_rule.entry((f.severity, f.rule)).or_default();
-            *count += 1;
-            if loans.last() != Some(&entry.key.as_str()) {
-                loans.push(&entry.key);
+            let rule = self.rules.entry((f.severity, f.rule)).or_insert(RuleTally {
+                findings: 0,
+                loans: 0,
+                last: usize::MAX,
+            });
+            rule.findings += 1;
+            if rule.last != loan {
+                rule.last = loan;
+                rule.loans += 1;
             }
         }
     }
-    let rules: BTreeMap<&'static str, &'static str> = validate::RULES
-        .iter()
-        .filter(|(rule, _, _)| by_rule.keys().any(|(_, r)| r == rule))
-        .map(|(rule, _, description)| (*rule, *description))
-        .collect();
-    let status = |s: &str| drafts.iter().filter(|d| d.status == s).count();
-    let summary = SummaryData {
-        drafts: input.loans.iter().filter(|l| l.file.is_some()).count(),
-        individual: drafts.iter().filter(|d| d.kind == "individual").count(),
-        group: drafts.iter().filter(|d| d.kind == "group").count(),
-        not_converted: input.loans.iter().filter(|l| l.file.is_none()).count(),
-        borrowers: drafts.iter().map(|d| d.borrowers.len()).sum(),
-        totals,
-        ok: status("ok"),
-        warnings: status("warnings"),
-        errors: status("errors"),
-        rules: by_rule
-            .into_iter()
-            .map(|((severity, rule), (findings, mut loans))| {
-                loans.sort_unstable();
-                loans.dedup();
-                RuleCount {
+
+    fn summary(&self, rows: Option<RowTotals>) -> SummaryData<'_> {
+        SummaryData {
+            drafts: self.drafts,
+            individual: self.individual,
+            group: self.group,
+            not_converted: self.not_converted,
+            borrowers: self.borrowers,
+            totals: &self.totals,
+            ok: self.ok,
+            warnings: self.warnings,
+            errors: self.errors,
+            rules: self
+                .rules
+                .iter()
+                .map(|((severity, rule), tally)| RuleCount {
                     rule,
-                    severity,
-                    findings,
-                    loans: loans.len(),
-                }
-            })
-            .collect(),
-        rows: input.rows,
-    };
-    PageData {
-        title: &input.title,
-        currencies,
-        checklist: CHECKLIST
-            .iter()
-            .map(|(rule, label)| ChecklistItem { rule, label })
-            .collect(),
-        rules,
-        summary,
-        drafts,
+                    severity: *severity,
+                    findings: tally.findings,
+                    loans: tally.loans,
+                })
+                .collect(),
+            rows,
+        }
+    }
+
+    fn counts(&self) -> PageCounts {
+        PageCounts {
+            drafts: self.drafts,
+            not_converted: self.not_converted,
+            ok: self.ok,
+            warnings: self.warnings,
+            errors: self.errors,
+        }
     }
 }
 
@@ -794,19 +1169,42 @@ pub fn escape_html(s: &str) -> String {
 /// occur inside strings) are written as `\u003c`, `\u003e`, `\u0026`, so no text can
 /// close the block or open a comment; U+2028 and U+2029 likewise, for old parsers.
 pub fn script_json(value: &impl Serialize) -> String {
-    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-    let mut out = String::with_capacity(json.len() + json.len() / 16);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let json = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    let mut out = Vec::with_capacity(json.len() + json.len() / 16);
+    escape_script_json(&json, &mut out);
+    // Valid UTF-8 in, whole characters replaced by ASCII: valid UTF-8 out.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The escaping of [`script_json`], on the JSON's UTF-8 bytes: each draft's data is
+/// escaped on its own, so every part of the data block keeps the guarantee. U+2028 and
+/// U+2029 are the bytes E2 80 A8 and E2 80 A9, which occur in UTF-8 only as those
+/// characters.
+fn escape_script_json(json: &[u8], out: &mut Vec<u8>) {
+    let mut copied = 0;
+    let mut i = 0;
+    while i < json.len() {
+        let (escape, width): (&[u8], usize) = match json[i] {
+            b'<' => (b"\\u003c", 1),
+            b'>' => (b"\\u003e", 1),
+            b'&' => (b"\\u0026", 1),
+            0xE2 if json.get(i + 1) == Some(&0x80) && json.get(i + 2) == Some(&0xA8) => {
+                (b"\\u2028", 3)
+            }
+            0xE2 if json.get(i + 1) == Some(&0x80) && json.get(i + 2) == Some(&0xA9) => {
+                (b"\\u2029", 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&json[copied..i]);
+        out.extend_from_slice(escape);
+        i += width;
+        copied = i;
     }
-    out
+    out.extend_from_slice(&json[copied..]);
 }
 
 /// A count with thousands separators: `5,000`.
@@ -858,18 +1256,36 @@ fn csp_hash(text: &str) -> String {
     )
 }
 
-/// The page: static summary, the table's frame, the data, the script.
+/// The page: static summary, the table's frame, the data, the script. Built as
+/// [`PageWriter`] builds it, in memory.
 pub fn render(input: &ReviewInput) -> String {
-    page_html(input, &page_data(input))
+    let mut page = Page::new(Store::Memory(Vec::new()));
+    // In memory nothing can fail: the store and the page are vectors.
+    for (order, entry) in input.loans.iter().enumerate() {
+        let _ = page.add(order, entry);
+    }
+    let size = match &page.store {
+        Store::Memory(bytes) => bytes.len(),
+        Store::File(_) => 0,
+    };
+    let mut html = Vec::with_capacity(size + 128 * 1024);
+    let _ = page.write(&mut html, &input.title, &input.about, input.rows);
+    String::from_utf8(html).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn page_html(input: &ReviewInput, page: &PageData<'_>) -> String {
-    let s = &page.summary;
-    let mut html = String::with_capacity(64 * 1024 + input.loans.len() * 1024);
-    let title = if input.title.is_empty() {
+/// The page up to the data: head, summary, the table's frame, and the data block's
+/// opening tag.
+fn page_top(
+    title: &str,
+    about: &[String],
+    s: &SummaryData<'_>,
+    rules: &BTreeMap<&'static str, &'static str>,
+) -> String {
+    let mut html = String::with_capacity(64 * 1024);
+    let title = if title.is_empty() {
         "Review of loan drafts".to_string()
     } else {
-        format!("Review: {}", input.title)
+        format!("Review: {title}")
     };
     let _ = write!(
         html,
@@ -885,22 +1301,17 @@ fn page_html(input: &ReviewInput, page: &PageData<'_>) -> String {
         escape_html(&title)
     );
     let _ = write!(html, "<header>\n<h1>{}</h1>\n", escape_html(&title));
-    if !input.about.is_empty() {
+    if !about.is_empty() {
         html.push_str("<ul class=\"about\">\n");
-        for line in &input.about {
+        for line in about {
             let _ = writeln!(html, "<li>{}</li>", escape_html(line));
         }
         html.push_str("</ul>\n");
     }
     html.push_str("</header>\n<main>\n");
-    summary_html(&mut html, s, &page.rules);
+    summary_html(&mut html, s, rules);
     html.push_str(DRAFTS_SECTION);
-    let _ = write!(
-        html,
-        "</main>\n<script type=\"application/json\" id=\"review-data\">{}</script>\n\
-         <script>{SCRIPT}</script>\n</body>\n</html>\n",
-        script_json(&page)
-    );
+    html.push_str("</main>\n<script type=\"application/json\" id=\"review-data\">");
     html
 }
 
@@ -912,7 +1323,11 @@ fn stat(html: &mut String, name: &str, label: &str, value: usize) {
     );
 }
 
-fn summary_html(html: &mut String, s: &SummaryData, rules: &BTreeMap<&'static str, &'static str>) {
+fn summary_html(
+    html: &mut String,
+    s: &SummaryData<'_>,
+    rules: &BTreeMap<&'static str, &'static str>,
+) {
     html.push_str(
         "<section id=\"summary\" aria-labelledby=\"summary-title\">\n\
          <h2 id=\"summary-title\">Summary</h2>\n<dl class=\"stats\">\n",
@@ -948,7 +1363,7 @@ fn summary_html(html: &mut String, s: &SummaryData, rules: &BTreeMap<&'static st
             "<table class=\"totals\">\n<caption>Totals per currency</caption>\n\
              <thead><tr><th scope=\"col\">Currency</th><th scope=\"col\" class=\"num\">Amount</th></tr></thead>\n<tbody>\n",
         );
-        for (currency, total) in &s.totals {
+        for (currency, total) in s.totals {
             let _ = writeln!(
                 html,
                 "<tr data-currency=\"{c}\"><th scope=\"row\">{c}</th><td class=\"num\" data-total>{}</td></tr>",
@@ -1034,6 +1449,131 @@ mod tests {
         );
         let back: Value = serde_json::from_str(&json).unwrap();
         assert_eq!(back["name"], "</script><!-- & \u{2028}");
+    }
+
+    #[test]
+    fn script_json_keeps_other_characters() {
+        let text = "é € \u{2028}\u{2029} 😀 <>&";
+        let json = script_json(&text);
+        assert_eq!(json, "\"é € \\u2028\\u2029 😀 \\u003c\\u003e\\u0026\"");
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), text);
+    }
+
+    fn finding(severity: Severity, rule: &'static str) -> Finding {
+        Finding {
+            draft: String::new(),
+            file: None,
+            severity,
+            rule,
+            field: String::new(),
+            message: "m".into(),
+            value: None,
+            sources: Vec::new(),
+        }
+    }
+
+    fn loan(key: &str, converted: bool, findings: Vec<Finding>) -> LoanEntry {
+        LoanEntry {
+            key: key.into(),
+            file: converted.then(|| format!("{key}.json")),
+            draft: converted.then(|| {
+                serde_json::json!({
+                    "currency": "USD", "disburse_time": "2026-01-15",
+                    "entreps": [{"first_name": key, "amount": 100}],
+                    "schedule": [{"date": "2026-02-15", "principal": 100, "interest": 3}]
+                })
+            }),
+            rows: Vec::new(),
+            findings,
+        }
+    }
+
+    fn data_block(html: &str) -> Value {
+        let open = r#"<script type="application/json" id="review-data">"#;
+        let start = html.find(open).unwrap() + open.len();
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    }
+
+    #[test]
+    fn page_writer_lists_loans_by_order_and_removes_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let parts = dir.path().join(PARTS);
+        let image = || finding(Severity::Warning, "missing-image");
+        let l2 = loan("L2", true, vec![image(), image()]);
+        let l7 = loan("L7</script>", true, Vec::new());
+        let l9 = loan("L9", false, vec![finding(Severity::Error, "input-value")]);
+        let mut writer = PageWriter::new(dir.path()).unwrap();
+        assert!(parts.exists());
+        for (order, entry) in [(7, &l7), (2, &l2), (9, &l9)] {
+            writer.add(order, entry).unwrap();
+        }
+        let about = vec!["template: t.toml".to_string()];
+        let counts = writer.finish("in.csv", &about, None).unwrap();
+        assert_eq!(
+            counts,
+            PageCounts {
+                drafts: 2,
+                not_converted: 1,
+                ok: 1,
+                warnings: 1,
+                errors: 1
+            }
+        );
+        assert!(!parts.exists());
+        let html = std::fs::read_to_string(dir.path().join(PAGE)).unwrap();
+        // The same page as in memory, from the loans in order.
+        let input = ReviewInput {
+            title: "in.csv".into(),
+            about,
+            rows: None,
+            loans: vec![l2, l7, l9],
+        };
+        assert!(html == render(&input));
+        assert_eq!(html.matches("<script").count(), 2);
+        let page = data_block(&html);
+        let keys: Vec<&str> = page["drafts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["L2", "L7</script>", "L9"]);
+        assert_eq!(page["summary"]["totals"]["USD"], 200);
+        // Two findings of one rule in one loan: one loan (errors' rules come first).
+        let rule = &page["summary"]["rules"][1];
+        assert_eq!(
+            (&rule["rule"], &rule["findings"], &rule["loans"]),
+            (&"missing-image".into(), &2.into(), &1.into())
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [PAGE]);
+    }
+
+    #[test]
+    fn page_writer_dropped_without_finish_removes_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = PageWriter::new(dir.path()).unwrap();
+        writer.add(0, &loan("L1", true, Vec::new())).unwrap();
+        assert!(dir.path().join(PARTS).exists());
+        drop(writer);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_empty_page_is_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let counts = PageWriter::new(dir.path())
+            .unwrap()
+            .finish("", &[], None)
+            .unwrap();
+        assert_eq!(counts.drafts + counts.not_converted, 0);
+        let html = std::fs::read_to_string(dir.path().join(PAGE)).unwrap();
+        assert!(html == render(&ReviewInput::default()));
+        assert_eq!(data_block(&html)["drafts"], serde_json::json!([]));
     }
 
     #[test]

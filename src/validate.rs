@@ -6,7 +6,7 @@
 //! (an amount in quotes, an id with a fraction) are diagnosed rather than refused. Each
 //! [`Diagnostic`] names the rule and the field; `convert` adds the source cells.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use base64::Engine as _;
@@ -944,48 +944,53 @@ pub fn loan_ids(draft: &Value) -> Vec<String> {
     ids
 }
 
-/// Batch rules: the same loan twice (same key, or the same set of borrower loan ids).
-/// `drafts` are (key, [`loan_ids`]); returns (index, diagnostic) pairs.
-pub fn check_batch(drafts: &[(&str, Vec<String>)]) -> Vec<(usize, Diagnostic)> {
-    let mut out = Vec::new();
-    let mut keys: HashMap<&str, usize> = HashMap::new();
-    let mut seen: HashMap<&[String], usize> = HashMap::new();
-    for (i, (key, ids)) in drafts.iter().enumerate() {
-        if let Some(j) = keys.insert(key, i) {
-            out.push((
-                i,
-                Diagnostic {
-                    severity: Severity::Error,
-                    rule: "duplicate-loan",
-                    field: String::new(),
-                    message: format!(
-                        "loan '{key}' appears twice in the batch (also {})",
-                        drafts[j].0
-                    ),
-                },
-            ));
-            continue;
+/// Batch rules, one draft at a time: the same loan twice (same key, or the same set of
+/// borrower loan ids). Only keys and ids are kept, not the drafts.
+#[derive(Debug, Default)]
+pub struct BatchCheck {
+    keys: HashSet<String>,
+    ids: HashMap<Vec<String>, String>,
+}
+
+impl BatchCheck {
+    /// Checks the next draft of the batch against those before it.
+    pub fn check(&mut self, key: &str, ids: Vec<String>) -> Option<Diagnostic> {
+        if !self.keys.insert(key.to_string()) {
+            return Some(Diagnostic {
+                severity: Severity::Error,
+                rule: "duplicate-loan",
+                field: String::new(),
+                message: format!("loan '{key}' appears twice in the batch (also {key})"),
+            });
         }
         if ids.is_empty() {
-            continue;
+            return None;
         }
-        if let Some(j) = seen.insert(ids.as_slice(), i) {
-            out.push((
-                i,
-                Diagnostic {
-                    severity: Severity::Error,
-                    rule: "duplicate-loan",
-                    field: "entreps".into(),
-                    message: format!(
-                        "same borrower loan ids ({}) as loan '{}'",
-                        ids.join(", "),
-                        drafts[j].0
-                    ),
-                },
-            ));
+        if let Some(first) = self.ids.get(&ids) {
+            return Some(Diagnostic {
+                severity: Severity::Error,
+                rule: "duplicate-loan",
+                field: "entreps".into(),
+                message: format!(
+                    "same borrower loan ids ({}) as loan '{first}'",
+                    ids.join(", ")
+                ),
+            });
         }
+        self.ids.insert(ids, key.to_string());
+        None
     }
-    out
+}
+
+/// Batch rules over a whole batch: `drafts` are (key, [`loan_ids`]); returns (index,
+/// diagnostic) pairs.
+pub fn check_batch(drafts: &[(&str, Vec<String>)]) -> Vec<(usize, Diagnostic)> {
+    let mut check = BatchCheck::default();
+    drafts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (key, ids))| check.check(key, ids.clone()).map(|d| (i, d)))
+        .collect()
 }
 
 /// Whether any diagnostic is an error.

@@ -197,6 +197,42 @@ impl Table {
     }
 }
 
+// SHIM: replaced by the streaming reader.
+impl Table {
+    pub fn data_rows(&self) -> Result<DataRows<'_>, ReadError> {
+        Ok(DataRows {
+            rows: self.rows.iter(),
+            blank: self.blank_rows,
+        })
+    }
+}
+
+pub struct DataRows<'a> {
+    rows: std::slice::Iter<'a, Row>,
+    blank: usize,
+}
+
+impl<'a> Iterator for DataRows<'a> {
+    type Item = Result<std::borrow::Cow<'a, Row>, ReadError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rows.next().map(|r| Ok(std::borrow::Cow::Borrowed(r)))
+    }
+}
+
+impl DataRows<'_> {
+    pub fn blank_rows(&self) -> usize {
+        self.blank
+    }
+}
+
+pub fn read_table_streamed(
+    input: &InputRef,
+    options: &ReadOptions,
+    spec: &HeaderSpec,
+) -> Result<Table, ReadError> {
+    read_table(input, options, spec)
+}
+
 /// What the user asked to read: a path and, for workbooks, a sheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputRef {
