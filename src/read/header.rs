@@ -203,7 +203,29 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
         encoding: grid.encoding,
         delimiter: grid.delimiter,
         header_detected: detected,
+        stream: None,
     })
+}
+
+/// Whether `rows`, the first records of a file, are enough for [`build_table`] to give
+/// the same header, preamble and errors as on the whole file: past the given header row
+/// and its `header_rows`, or past the first `SEARCH_ROWS` non-blank rows plus as many
+/// as a header needs below the last of them, and never only blank rows (the file may
+/// still hold a header, or be empty).
+pub(crate) fn has_enough_rows(rows: &[Row], spec: &HeaderSpec) -> bool {
+    let count = spec.header_rows.max(1);
+    if let Some(line) = spec.header_row {
+        return rows.iter().any(|r| !r.is_blank())
+            && rows
+                .iter()
+                .position(|r| r.line >= line)
+                .is_some_and(|at| rows.len() >= at + count);
+    }
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| !r.is_blank())
+        .nth(SEARCH_ROWS - 1)
+        .is_some_and(|(last, _)| rows.len() >= last + count)
 }
 
 #[cfg(test)]
@@ -353,5 +375,81 @@ mod tests {
         assert_eq!(column_letter(701), "ZZ");
         assert_eq!(pattern_number("due date 12", "due date ", ""), Some(12));
         assert_eq!(pattern_number("due date x", "due date ", ""), None);
+    }
+
+    /// The header row, names and preamble the table takes from `rows`, or its error.
+    fn outcome(
+        rows: &[Row],
+        spec: &HeaderSpec,
+    ) -> Result<(usize, Vec<String>, Vec<String>), String> {
+        let grid = Grid {
+            rows: rows.to_vec(),
+            ..Grid::default()
+        };
+        build_table(source(), grid, spec)
+            .map(|t| (t.header_row, t.headers, t.preamble))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn enough_rows_find_the_header_of_the_whole_file() {
+        let title = ["Title"];
+        let header = ["Loan No", "Amount"];
+        let data = ["1", "100"];
+        for (blanks, titles) in [
+            (0, 0),
+            (0, 48),
+            (0, 49),
+            (0, 50),
+            (14, 48),
+            (14, 49),
+            (3, 60),
+        ] {
+            let mut lines: Vec<&[&str]> = vec![&[]; blanks];
+            lines.extend(std::iter::repeat_n(&title[..], titles));
+            lines.extend([&header[..], &header[..], &data[..], &[][..], &data[..]]);
+            let rows = text_rows(&lines);
+            let specs = [
+                HeaderSpec {
+                    header_rows: 1,
+                    columns: vec!["amount".into()],
+                    ..HeaderSpec::default()
+                },
+                HeaderSpec {
+                    header_rows: 2,
+                    columns: vec!["loan no loan no".into()],
+                    ..HeaderSpec::default()
+                },
+                HeaderSpec {
+                    header_rows: 2,
+                    ..HeaderSpec::default()
+                },
+                HeaderSpec {
+                    header_row: Some(blanks + titles + 1),
+                    header_rows: 2,
+                    ..HeaderSpec::default()
+                },
+                HeaderSpec {
+                    header_row: Some(blanks),
+                    header_rows: 1,
+                    ..HeaderSpec::default()
+                },
+            ];
+            for spec in &specs {
+                let whole = outcome(&rows, spec);
+                let least = (1..=rows.len())
+                    .find(|&n| has_enough_rows(&rows[..n], spec))
+                    .unwrap_or(rows.len());
+                assert!(least == rows.len() || has_enough_rows(&rows[..least], spec));
+                for n in least..=rows.len() {
+                    assert!(n == rows.len() || has_enough_rows(&rows[..n], spec));
+                    assert_eq!(outcome(&rows[..n], spec), whole, "{n} rows, {spec:?}");
+                }
+                // One row fewer would not do (when it would make a difference).
+                if least > 1 && least < rows.len() {
+                    assert!(!has_enough_rows(&rows[..least - 1], spec));
+                }
+            }
+        }
     }
 }

@@ -9,7 +9,9 @@ pub mod header;
 pub mod text;
 pub mod workbook;
 
+use std::borrow::Cow;
 use std::fmt;
+use std::iter::FusedIterator;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -173,13 +175,20 @@ pub struct Table {
     pub header_rows: usize,
     /// Non-blank rows above the header (titles, export notes), as text.
     pub preamble: Vec<String>,
+    /// The data rows read (non-blank rows below the header). For a streamed text file only
+    /// those among the first records, read to find the header: [`Table::data_rows`] gives
+    /// them all.
     pub rows: Vec<Row>,
-    /// Blank rows below the header, skipped.
+    /// Blank rows below the header, skipped (for a streamed text file, among `rows`'
+    /// records only: [`DataRows::blank_rows`] gives the total).
     pub blank_rows: usize,
     pub encoding: Option<&'static str>,
     pub delimiter: Option<u8>,
     /// Whether the header row was found by matching the template (true) or given.
     pub header_detected: bool,
+    /// The records after `rows`, read from disk again on each pass; `None` when the
+    /// table holds every row.
+    pub(crate) stream: Option<text::TextStream>,
 }
 
 impl Table {
@@ -195,43 +204,66 @@ impl Table {
             }),
         }
     }
-}
 
-// SHIM: replaced by the streaming reader.
-impl Table {
+    /// Every data row below the header, blank rows skipped, in file order: the rows in
+    /// `self.rows`, then, for a streamed text file, the rest read from disk. Each call
+    /// starts over from the first data row, so callers can make several passes.
     pub fn data_rows(&self) -> Result<DataRows<'_>, ReadError> {
+        let stream = self
+            .stream
+            .as_ref()
+            .map(text::TextStream::open)
+            .transpose()?;
         Ok(DataRows {
-            rows: self.rows.iter(),
-            blank: self.blank_rows,
+            loaded: self.rows.iter(),
+            stream,
+            blank_rows: self.blank_rows,
         })
     }
 }
 
+/// The data rows of a table, from [`Table::data_rows`]: borrowed from the table while it
+/// holds them, then owned as they are read from the file. A read error ends it.
 pub struct DataRows<'a> {
-    rows: std::slice::Iter<'a, Row>,
-    blank: usize,
-}
-
-impl<'a> Iterator for DataRows<'a> {
-    type Item = Result<std::borrow::Cow<'a, Row>, ReadError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        self.rows.next().map(|r| Ok(std::borrow::Cow::Borrowed(r)))
-    }
+    loaded: std::slice::Iter<'a, Row>,
+    stream: Option<text::Records>,
+    blank_rows: usize,
 }
 
 impl DataRows<'_> {
+    /// Blank rows below the header skipped so far, those the table skipped when it was
+    /// read included: once the iterator is exhausted, the table's total.
     pub fn blank_rows(&self) -> usize {
-        self.blank
+        self.blank_rows
     }
 }
 
-pub fn read_table_streamed(
-    input: &InputRef,
-    options: &ReadOptions,
-    spec: &HeaderSpec,
-) -> Result<Table, ReadError> {
-    read_table(input, options, spec)
+impl<'a> Iterator for DataRows<'a> {
+    type Item = Result<Cow<'a, Row>, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(row) = self.loaded.next() {
+            return Some(Ok(Cow::Borrowed(row)));
+        }
+        let records = self.stream.as_mut()?;
+        loop {
+            match records.next_row() {
+                Ok(Some(row)) if row.is_blank() => self.blank_rows += 1,
+                Ok(Some(row)) => return Some(Ok(Cow::Owned(row))),
+                Ok(None) => {
+                    self.stream = None;
+                    return None;
+                }
+                Err(e) => {
+                    self.stream = None;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
 }
+
+impl FusedIterator for DataRows<'_> {}
 
 /// What the user asked to read: a path and, for workbooks, a sheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -314,6 +346,40 @@ pub fn read_table(
     header::build_table(source, grid, spec)
 }
 
+/// Reads an input like [`read_table`], but a delimited text file is not loaded whole:
+/// only its first rows are read (enough to find the header); the rest is read again from
+/// disk by each [`Table::data_rows`] call, so memory stays bounded whatever the file's
+/// size. Workbooks are read as by [`read_table`].
+///
+/// The table's fields are those [`read_table`] gives, except that `rows` and `blank_rows`
+/// cover the first records only. A file that fits in those records is loaded.
+pub fn read_table_streamed(
+    input: &InputRef,
+    options: &ReadOptions,
+    spec: &HeaderSpec,
+) -> Result<Table, ReadError> {
+    if input.is_workbook() {
+        return read_table(input, options, spec);
+    }
+    let source = Source {
+        file: input.path.display().to_string(),
+        sheet: None,
+    };
+    let prefix = text::read_prefix(&input.path, options, |rows| {
+        header::has_enough_rows(rows, spec)
+    })?;
+    let grid = Grid {
+        rows: prefix.rows,
+        encoding: Some(prefix.encoding),
+        delimiter: Some(prefix.delimiter),
+    };
+    // The header search only looks at the first rows: on enough of them it finds what it
+    // finds on the whole file.
+    let mut table = header::build_table(source, grid, spec)?;
+    table.stream = prefix.rest;
+    Ok(table)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +403,211 @@ mod tests {
         );
         assert_eq!(InputRef::parse("export.xlsx").sheet, None);
         assert_eq!(InputRef::parse("x.xlsx#").sheet, None);
+    }
+
+    fn temp_csv(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        file
+    }
+
+    fn spec(columns: &[&str]) -> HeaderSpec {
+        HeaderSpec {
+            header_rows: 1,
+            columns: columns.iter().map(|c| (*c).to_string()).collect(),
+            ..HeaderSpec::default()
+        }
+    }
+
+    type Rows = Vec<(usize, Vec<Cell>)>;
+
+    /// All data rows and the blank row total, as a caller sees them.
+    fn pass(table: &Table) -> (Rows, usize) {
+        let mut rows = table.data_rows().unwrap();
+        let mut seen = Vec::new();
+        for row in &mut rows {
+            let row = row.unwrap();
+            seen.push((row.line, row.cells.clone()));
+        }
+        assert!(rows.next().is_none());
+        (seen, rows.blank_rows())
+    }
+
+    /// `read_table_streamed` gives what `read_table` gives; returns whether it streamed.
+    fn assert_streams_like_loaded(path: &Path, options: &ReadOptions, spec: &HeaderSpec) -> bool {
+        let input = InputRef {
+            path: path.to_path_buf(),
+            sheet: None,
+        };
+        let streamed = read_table_streamed(&input, options, spec);
+        let loaded = match read_table(&input, options, spec) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                assert_eq!(streamed.map(|_| ()).unwrap_err().to_string(), e.to_string());
+                return false;
+            }
+        };
+        let streamed = streamed.unwrap();
+        assert_eq!(streamed.source, loaded.source);
+        assert_eq!(streamed.headers, loaded.headers);
+        assert_eq!(streamed.shared_headers, loaded.shared_headers);
+        assert_eq!(
+            (streamed.header_row, streamed.header_rows),
+            (loaded.header_row, loaded.header_rows)
+        );
+        assert_eq!(streamed.preamble, loaded.preamble);
+        assert_eq!(
+            (streamed.encoding, streamed.delimiter),
+            (loaded.encoding, loaded.delimiter)
+        );
+        assert_eq!(streamed.header_detected, loaded.header_detected);
+        assert!(loaded.stream.is_none());
+        let all: Rows = loaded
+            .rows
+            .iter()
+            .map(|r| (r.line, r.cells.clone()))
+            .collect();
+        assert_eq!(pass(&loaded), (all.clone(), loaded.blank_rows));
+        // Two passes, each from the first data row.
+        assert_eq!(pass(&streamed), (all.clone(), loaded.blank_rows));
+        assert_eq!(pass(&streamed), (all, loaded.blank_rows));
+        if streamed.stream.is_none() {
+            assert_eq!(streamed.rows.len(), loaded.rows.len());
+            assert_eq!(streamed.blank_rows, loaded.blank_rows);
+        }
+        streamed.stream.is_some()
+    }
+
+    /// Title lines, blank lines and blank records, CRLF, quoted fields over lines.
+    fn export(titles: usize, blanks_above: usize, rows: usize) -> String {
+        let mut text = String::new();
+        for i in 0..titles {
+            text.push_str(&format!("Export note {i}\r\n"));
+        }
+        text.push_str(&"\r\n;;\r\n".repeat(blanks_above));
+        text.push_str("Loan No;Client;Amount\r\n");
+        for i in 0..rows {
+            match i % 7 {
+                0 => text.push_str("\r\n"),
+                1 => text.push_str(" ; ;\r\n"),
+                2 => text.push_str(&format!("{i};\"Ana\r\nMaría\";{i}00\r\n")),
+                _ => text.push_str(&format!("{i};Bo;{i}0\r\n")),
+            }
+        }
+        text.push_str("Total;;12345");
+        text
+    }
+
+    #[test]
+    fn streamed_tables_match_loaded_ones() {
+        let options = ReadOptions::default();
+        let named = spec(&["loan no", "Amount"]);
+        let file = temp_csv(&export(3, 1, 400));
+        assert!(assert_streams_like_loaded(file.path(), &options, &named));
+        // Header not named by the template: the first plain header wins.
+        assert!(assert_streams_like_loaded(
+            file.path(),
+            &options,
+            &spec(&[])
+        ));
+        // Two-level header.
+        let two = HeaderSpec {
+            header_rows: 2,
+            ..named.clone()
+        };
+        assert!(assert_streams_like_loaded(file.path(), &options, &two));
+        // As many title lines as the header search looks at, give or take.
+        for titles in [44, 47, 48, 49, 50, 51, 80] {
+            let file = temp_csv(&export(titles, 0, 300));
+            assert!(assert_streams_like_loaded(file.path(), &options, &named));
+            assert!(assert_streams_like_loaded(file.path(), &options, &two));
+            assert!(assert_streams_like_loaded(
+                file.path(),
+                &options,
+                &spec(&[])
+            ));
+        }
+        // Hundreds of blank rows above the header.
+        let file = temp_csv(&export(0, 300, 300));
+        assert!(assert_streams_like_loaded(file.path(), &options, &named));
+        // Small files are loaded.
+        let file = temp_csv(&export(1, 1, 20));
+        assert!(!assert_streams_like_loaded(file.path(), &options, &named));
+    }
+
+    #[test]
+    fn streamed_tables_take_given_header_rows_and_errors_alike() {
+        let options = ReadOptions::default();
+        let file = temp_csv(&export(2, 1, 700));
+        for line in [1, 3, 4, 5, 6, 7, 300, 301, 302, 2000] {
+            for header_rows in [1, 2] {
+                let given = HeaderSpec {
+                    header_row: Some(line),
+                    header_rows,
+                    ..HeaderSpec::default()
+                };
+                assert_streams_like_loaded(file.path(), &options, &given);
+            }
+        }
+        for text in ["", "\r\n\r\n", &";;\n".repeat(500), &"\n;\n".repeat(300)] {
+            let file = temp_csv(text);
+            assert!(!assert_streams_like_loaded(
+                file.path(),
+                &options,
+                &spec(&[])
+            ));
+            let given = HeaderSpec {
+                header_row: Some(2),
+                header_rows: 1,
+                ..HeaderSpec::default()
+            };
+            assert!(!assert_streams_like_loaded(file.path(), &options, &given));
+        }
+        let file = temp_csv(&format!("{}a;b\n1;2\n", ";;\n".repeat(500)));
+        assert!(!assert_streams_like_loaded(
+            file.path(),
+            &options,
+            &spec(&[])
+        ));
+    }
+
+    #[test]
+    fn a_read_error_in_the_stream_ends_it() {
+        let file = temp_csv(&export(0, 0, 400));
+        let input = InputRef {
+            path: file.path().to_path_buf(),
+            sheet: None,
+        };
+        let table =
+            read_table_streamed(&input, &ReadOptions::default(), &spec(&["Amount"])).unwrap();
+        assert!(table.stream.is_some());
+        // The file changes under the table: a byte that is not UTF-8 on line 300.
+        let mut bytes = std::fs::read(file.path()).unwrap();
+        let at = bytes.len() - 2000;
+        let line = bytes[..at].split(|b| *b == b'\n').count();
+        bytes.insert(at, 0xFF);
+        std::fs::write(file.path(), bytes).unwrap();
+        let mut rows = table.data_rows().unwrap();
+        let error = rows.find_map(Result::err).unwrap().to_string();
+        assert!(
+            error.starts_with(&format!(
+                "{}: line {line}: cannot parse",
+                input.path.display()
+            )),
+            "{error}"
+        );
+        assert!(rows.next().is_none());
+        drop(file);
+        assert!(matches!(table.data_rows(), Err(ReadError::Io { .. })));
+    }
+
+    #[test]
+    fn workbooks_are_read_whole() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/flat/echeancier.xlsx");
+        assert!(!assert_streams_like_loaded(
+            &path,
+            &ReadOptions::default(),
+            &spec(&[])
+        ));
     }
 }

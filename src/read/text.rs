@@ -4,10 +4,18 @@
 //! text") or Windows-1252; they are transcoded to UTF-8 here, at the edge, so that
 //! "Nuñez" stays "Nuñez". The delimiter is sniffed among `,` `;` tab `|` by how
 //! consistently it splits the first lines, quotes respected.
+//!
+//! A file is either read whole ([`read`]) or streamed ([`read_prefix`], then
+//! [`TextStream::open`] for each pass over the rest). Both give the same encoding,
+//! delimiter, rows and line numbers: the stream feeds the csv reader exactly the bytes
+//! [`parse`] would, only never holding more than a buffer of them.
 
-use std::path::Path;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
-use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs::{CoderResult, Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use super::{Cell, Grid, ReadError, ReadOptions, Row};
 
@@ -101,42 +109,90 @@ fn looks_like_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
 /// fields (more than one). Title lines above the header usually hold no delimiter and do
 /// not disturb this. Falls back to `,`.
 pub fn sniff_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(50)
-        .collect();
-    let mut best = (0usize, 0usize, b',');
-    for &d in &CANDIDATES {
-        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
-        // The most frequent non-zero count, and on how many lines it occurs.
-        let mut freq: Vec<(usize, usize)> = Vec::new();
-        for &c in counts.iter().filter(|c| **c > 0) {
-            match freq.iter_mut().find(|(k, _)| *k == c) {
-                Some((_, n)) => *n += 1,
-                None => freq.push((c, 1)),
-            }
-        }
-        if let Some(&(count, lines_with)) = freq.iter().max_by_key(|(k, n)| (*n, *k))
-            && (lines_with, count) > (best.0, best.1)
-        {
-            best = (lines_with, count, d);
-        }
-    }
-    best.2
+    let mut sniffer = Sniffer::default();
+    sniffer.feed(text);
+    sniffer.pick()
 }
 
-fn count_outside_quotes(line: &str, delimiter: u8) -> usize {
-    let mut quoted = false;
-    let mut n = 0;
-    for b in line.bytes() {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if b == delimiter && !quoted {
-            n += 1;
+/// How many of the first non-blank lines the delimiter is sniffed on.
+const SNIFF_LINES: usize = 50;
+
+/// Counts the candidate delimiters outside quotes on each of the first non-blank lines.
+/// It takes the text in pieces, so that a streamed file is sniffed without being read
+/// whole; lines are split as `str::lines` splits them (on `\n`; a lone `\r` does not end
+/// a line), and quotes do not carry over from one line to the next.
+#[derive(Debug, Default)]
+struct Sniffer {
+    /// Per non-blank line, how often each of `CANDIDATES` occurs outside quotes.
+    lines: Vec<[usize; CANDIDATES.len()]>,
+    current: [usize; CANDIDATES.len()],
+    quoted: bool,
+    /// Whether the current line holds anything but whitespace.
+    filled: bool,
+}
+
+impl Sniffer {
+    fn done(&self) -> bool {
+        self.lines.len() >= SNIFF_LINES
+    }
+
+    fn feed(&mut self, text: &str) {
+        for c in text.chars() {
+            if self.done() {
+                return;
+            }
+            match c {
+                '\n' => self.end_line(),
+                '"' => {
+                    self.quoted = !self.quoted;
+                    self.filled = true;
+                }
+                c => {
+                    if !self.quoted
+                        && let Some(i) = CANDIDATES.iter().position(|&d| char::from(d) == c)
+                    {
+                        self.current[i] += 1;
+                    }
+                    if !c.is_whitespace() {
+                        self.filled = true;
+                    }
+                }
+            }
         }
     }
-    n
+
+    fn end_line(&mut self) {
+        if self.filled {
+            self.lines.push(self.current);
+        }
+        self.current = [0; CANDIDATES.len()];
+        self.quoted = false;
+        self.filled = false;
+    }
+
+    /// The delimiter, once all the text (or enough lines) was fed.
+    fn pick(mut self) -> u8 {
+        if !self.done() {
+            self.end_line();
+        }
+        let mut best = (0usize, 0usize, b',');
+        for (index, &d) in CANDIDATES.iter().enumerate() {
+            // The most frequent non-zero count, and on how many lines it occurs.
+            let mut freq: Vec<(usize, usize)> = Vec::new();
+            for c in self.lines.iter().map(|l| l[index]).filter(|c| *c > 0) {
+                match freq.iter_mut().find(|(k, _)| *k == c) {
+                    Some((_, n)) => *n += 1,
+                    None => freq.push((c, 1)),
+                }
+            }
+            if let Some(&(count, lines_with)) = freq.iter().max_by_key(|(k, n)| (*n, *k))
+                && (lines_with, count) > (best.0, best.1)
+            {
+                best = (lines_with, count, d);
+            }
+        }
+        best.2
+    }
 }
 
 /// Parses delimited text; each record keeps the line it starts on. Lines are counted
@@ -199,6 +255,566 @@ pub fn parse(text: &str, delimiter: u8) -> Result<Vec<Row>, String> {
         }
     }
     Ok(rows)
+}
+
+/// The csv reader's buffer when streaming: large reads, few system calls.
+const STREAM_BUFFER: usize = 1 << 18;
+/// Bytes read at a time while checking that a file is UTF-8.
+const CHECK_CHUNK: usize = 1 << 20;
+/// Decoded bytes read at a time while sniffing the delimiter.
+const SNIFF_CHUNK: usize = 1 << 16;
+/// Bytes looked at for a byte order mark and for UTF-16 without one (as `decode` does).
+const HEAD: u64 = 512;
+
+/// How a text file's bytes become UTF-8, as detection decided for the whole file.
+#[derive(Debug, Clone, Copy)]
+struct Decoding {
+    encoding: &'static Encoding,
+    /// Length of the byte order mark, skipped.
+    bom: u64,
+    /// The bytes after the mark are read as they are: UTF-8 without a mark was checked
+    /// whole; after a UTF-8 mark the file is not checked, and a field that is not UTF-8
+    /// has its bad bytes replaced, as `decode` replaces them.
+    verbatim: bool,
+}
+
+impl Decoding {
+    /// Whether fields that are not UTF-8 are repaired rather than refused.
+    fn lossy(self) -> bool {
+        self.verbatim && self.bom > 0
+    }
+}
+
+/// A text file's start, read far enough to find its header, and how to read the rest.
+#[derive(Debug)]
+pub struct Prefix {
+    /// Every record read, blank ones included, with its line.
+    pub rows: Vec<Row>,
+    pub encoding: &'static str,
+    pub delimiter: u8,
+    /// The records after `rows`; `None` when `rows` holds the whole file.
+    pub rest: Option<TextStream>,
+}
+
+/// Reads a delimited text file's first records, until `enough` says they suffice (it is
+/// asked after 1, 2, 4, 8... records, so it may get more than the least it needs) or the
+/// file ends. Encoding and delimiter are decided as [`read`] decides them: unless a byte
+/// order mark or a label other than UTF-8 decides, detection reads the whole file once,
+/// in chunks, to know whether it is all UTF-8.
+pub fn read_prefix(
+    path: &Path,
+    options: &ReadOptions,
+    enough: impl Fn(&[Row]) -> bool,
+) -> Result<Prefix, ReadError> {
+    let file = path.display().to_string();
+    let decoding = detect(path, &file, options.encoding.as_deref())?;
+    let delimiter = match options.delimiter {
+        Some(d) => d,
+        None => sniff_file(path, &file, decoding)?,
+    };
+    let mut records = Records::open(path, &file, decoding, delimiter)?;
+    let mut rows = Vec::new();
+    let mut check_at = 1;
+    let mut ended = true;
+    while let Some(row) = records.next_row()? {
+        rows.push(row);
+        if rows.len() >= check_at {
+            if enough(&rows) {
+                ended = false;
+                break;
+            }
+            check_at *= 2;
+        }
+    }
+    // One more record tells whether the file goes on past the prefix (it is read again
+    // with the rest).
+    if !ended && records.advance()?.is_none() {
+        ended = true;
+    }
+    let rest = (!ended).then(|| TextStream {
+        path: path.to_path_buf(),
+        file,
+        decoding,
+        delimiter,
+        skip: rows.len(),
+    });
+    Ok(Prefix {
+        rows,
+        encoding: decoding.encoding.name(),
+        delimiter,
+        rest,
+    })
+}
+
+/// The rest of a streamed text file: what detection found and how many records the
+/// prefix took, so that each pass can read the file again from disk.
+#[derive(Debug, Clone)]
+pub struct TextStream {
+    path: PathBuf,
+    /// The file as the user named it, for messages.
+    file: String,
+    decoding: Decoding,
+    delimiter: u8,
+    /// Records at the start that the table already holds.
+    skip: usize,
+}
+
+impl TextStream {
+    /// Opens the file again and positions the reader after the prefix's records.
+    pub fn open(&self) -> Result<Records, ReadError> {
+        let mut records = Records::open(&self.path, &self.file, self.decoding, self.delimiter)?;
+        for _ in 0..self.skip {
+            if records.advance()?.is_none() {
+                break;
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// Records read one at a time from a UTF-8 stream, each with the line it starts on.
+pub struct Records {
+    reader: csv::Reader<LineEnds<Box<dyn Read + Send>>>,
+    /// Reused for every record: only the cells' strings are allocated per row.
+    record: csv::ByteRecord,
+    /// Fields that are not UTF-8 get U+FFFD for their bad bytes instead of an error.
+    lossy: bool,
+    file: String,
+}
+
+impl Records {
+    fn open(
+        path: &Path,
+        file: &str,
+        decoding: Decoding,
+        delimiter: u8,
+    ) -> Result<Records, ReadError> {
+        let mut records = Records::new(
+            open_decoded(path, file, decoding)?,
+            delimiter,
+            STREAM_BUFFER,
+            file.to_string(),
+        );
+        records.lossy = decoding.lossy();
+        Ok(records)
+    }
+
+    fn new(source: Box<dyn Read + Send>, delimiter: u8, capacity: usize, file: String) -> Records {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .buffer_capacity(capacity)
+            .from_reader(LineEnds::new(source));
+        Records {
+            reader,
+            record: csv::ByteRecord::new(),
+            lossy: false,
+            file,
+        }
+    }
+
+    fn error(&self, message: String) -> ReadError {
+        ReadError::Format {
+            file: self.file.clone(),
+            message,
+        }
+    }
+
+    /// Reads the next record into `self.record`; its line, or `None` at the end.
+    fn advance(&mut self) -> Result<Option<usize>, ReadError> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let offset = self.record.position().map_or(0, csv::Position::byte);
+                Ok(Some(self.reader.get_mut().line_at(offset)))
+            }
+            Err(e) => {
+                // I/O errors carry no position: name the line being read.
+                let offset = e
+                    .position()
+                    .map_or_else(|| self.reader.position().byte(), csv::Position::byte);
+                let line = self.reader.get_mut().line_at(offset);
+                Err(self.error(format!("line {line}: cannot parse: {e}")))
+            }
+        }
+    }
+
+    /// The next record as a row (blank ones included), or `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row>, ReadError> {
+        let Some(line) = self.advance()? else {
+            return Ok(None);
+        };
+        let mut cells = Vec::with_capacity(self.record.len());
+        for (index, field) in self.record.iter().enumerate() {
+            if field.is_empty() {
+                cells.push(Cell::Empty);
+                continue;
+            }
+            match std::str::from_utf8(field) {
+                Ok(text) => cells.push(Cell::Text(text.to_owned())),
+                // Bad bytes are replaced one field at a time as in the whole file: what
+                // ends a field (a delimiter, quote or line end) is ASCII, which also ends
+                // a malformed sequence.
+                Err(_) if self.lossy => {
+                    cells.push(Cell::Text(String::from_utf8_lossy(field).into_owned()));
+                }
+                // Detection made the stream UTF-8; only a file changed since gets here.
+                Err(e) => {
+                    return Err(self.error(format!(
+                        "line {line}: cannot parse: field {}: {e}",
+                        index + 1
+                    )));
+                }
+            }
+        }
+        Ok(Some(Row { line, cells }))
+    }
+}
+
+fn io_error(file: &str, e: &io::Error) -> ReadError {
+    ReadError::Io {
+        file: file.to_string(),
+        message: io_message(e),
+    }
+}
+
+/// Reads into `buf`, retrying when a signal interrupted the read.
+fn read_some(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match source.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            result => return result,
+        }
+    }
+}
+
+/// Decides the encoding as [`decode`] does, without holding the file: the byte order mark
+/// wins, then the label, then whether every byte of the file is UTF-8 (read in chunks),
+/// then UTF-16 without a mark, then Windows-1252.
+fn detect(path: &Path, file: &str, label: Option<&str>) -> Result<Decoding, ReadError> {
+    let forced =
+        match label {
+            Some(label) => Some(Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+                ReadError::Format {
+                    file: file.to_string(),
+                    message: format!(
+                        "unknown encoding '{label}' (try utf-8, windows-1252, latin1, utf-16le)"
+                    ),
+                }
+            })?),
+            None => None,
+        };
+    let mut source = File::open(path).map_err(|e| io_error(file, &e))?;
+    let mut head = Vec::new();
+    (&mut source)
+        .take(HEAD)
+        .read_to_end(&mut head)
+        .map_err(|e| io_error(file, &e))?;
+    let mut all_utf8 = || -> Result<bool, ReadError> {
+        source
+            .rewind()
+            .and_then(|()| is_utf8(&mut source))
+            .map_err(|e| io_error(file, &e))
+    };
+    if let Some((encoding, bom)) = Encoding::for_bom(&head) {
+        // After a UTF-8 mark nothing needs checking: bad bytes are replaced either way.
+        return Ok(Decoding {
+            encoding,
+            bom: bom as u64,
+            verbatim: encoding == UTF_8,
+        });
+    }
+    let encoding = match forced {
+        Some(e) if e == UTF_8 => {
+            if !all_utf8()? {
+                return Err(ReadError::Format {
+                    file: file.to_string(),
+                    message: "the file is not valid UTF-8 (use --encoding to name its encoding)"
+                        .into(),
+                });
+            }
+            UTF_8
+        }
+        Some(e) => e,
+        None if all_utf8()? => UTF_8,
+        None => looks_like_utf16(&head).unwrap_or(WINDOWS_1252),
+    };
+    Ok(Decoding {
+        encoding,
+        bom: 0,
+        verbatim: encoding == UTF_8,
+    })
+}
+
+/// Whether everything `source` yields is UTF-8, read a chunk at a time. A character cut
+/// by the end of a chunk is completed by the next one.
+fn is_utf8(source: &mut impl Read) -> io::Result<bool> {
+    let mut buf = vec![0u8; CHECK_CHUNK];
+    // Bytes of a character cut by the previous chunk, moved to the front.
+    let mut kept = 0;
+    loop {
+        let n = read_some(source, &mut buf[kept..])?;
+        if n == 0 {
+            return Ok(kept == 0);
+        }
+        let len = kept + n;
+        match std::str::from_utf8(&buf[..len]) {
+            Ok(_) => kept = 0,
+            Err(e) if e.error_len().is_none() => {
+                buf.copy_within(e.valid_up_to()..len, 0);
+                kept = len - e.valid_up_to();
+            }
+            Err(_) => return Ok(false),
+        }
+    }
+}
+
+/// Opens the file as UTF-8: past its byte order mark, transcoded unless it already is.
+fn open_decoded(
+    path: &Path,
+    file: &str,
+    decoding: Decoding,
+) -> Result<Box<dyn Read + Send>, ReadError> {
+    let mut source = File::open(path).map_err(|e| io_error(file, &e))?;
+    source
+        .seek(SeekFrom::Start(decoding.bom))
+        .map_err(|e| io_error(file, &e))?;
+    Ok(decoded(source, decoding))
+}
+
+/// `source` (already past any byte order mark) as UTF-8.
+fn decoded(source: impl Read + Send + 'static, decoding: Decoding) -> Box<dyn Read + Send> {
+    if decoding.verbatim {
+        Box::new(source)
+    } else {
+        Box::new(Transcoder::new(
+            source,
+            decoding.encoding.new_decoder_without_bom_handling(),
+        ))
+    }
+}
+
+/// Sniffs the delimiter of a file as [`sniff_delimiter`] would on its whole decoded text,
+/// reading only as far as the lines it looks at.
+fn sniff_file(path: &Path, file: &str, decoding: Decoding) -> Result<u8, ReadError> {
+    let mut source = open_decoded(path, file, decoding)?;
+    let mut sniffer = Sniffer::default();
+    let mut buf = vec![0u8; SNIFF_CHUNK];
+    // Bytes of a character cut by the previous read, moved to the front.
+    let mut kept = 0;
+    while !sniffer.done() {
+        let n = read_some(&mut source, &mut buf[kept..]).map_err(|e| io_error(file, &e))?;
+        if n == 0 {
+            sniffer.feed(&String::from_utf8_lossy(&buf[..kept]));
+            break;
+        }
+        let len = kept + n;
+        let mut used = 0;
+        while used < len {
+            match std::str::from_utf8(&buf[used..len]) {
+                Ok(text) => {
+                    sniffer.feed(text);
+                    used = len;
+                }
+                Err(e) => {
+                    let valid = used + e.valid_up_to();
+                    sniffer.feed(std::str::from_utf8(&buf[used..valid]).unwrap_or_default());
+                    // Bad bytes (after a UTF-8 mark) read as U+FFFD, as `decode` reads
+                    // them: neither a delimiter nor a quote, but not blank either. A
+                    // character cut by the end of the read waits for the next one.
+                    let Some(bad) = e.error_len() else {
+                        used = valid;
+                        break;
+                    };
+                    sniffer.feed("\u{fffd}");
+                    used = valid + bad;
+                }
+            }
+        }
+        buf.copy_within(used..len, 0);
+        kept = len - used;
+    }
+    Ok(sniffer.pick())
+}
+
+/// Reads bytes of any encoding as UTF-8 through an `encoding_rs` decoder (malformed
+/// sequences become U+FFFD, as `Encoding::decode_without_bom_handling` makes them).
+struct Transcoder<R> {
+    inner: R,
+    decoder: Decoder,
+    input: Box<[u8]>,
+    /// The undecoded bytes of `input`.
+    pending: std::ops::Range<usize>,
+    /// `inner` has no more bytes.
+    eof: bool,
+    output: Box<[u8]>,
+    /// The decoded bytes of `output` not yet handed out.
+    ready: std::ops::Range<usize>,
+    /// The decoder was flushed: nothing more will come.
+    finished: bool,
+}
+
+impl<R: Read> Transcoder<R> {
+    fn new(inner: R, decoder: Decoder) -> Transcoder<R> {
+        Transcoder {
+            inner,
+            decoder,
+            input: vec![0; 1 << 16].into_boxed_slice(),
+            pending: 0..0,
+            eof: false,
+            // Room for at least one character, whatever the input chunk.
+            output: vec![0; 1 << 17].into_boxed_slice(),
+            ready: 0..0,
+            finished: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Transcoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if !self.ready.is_empty() {
+                let n = buf.len().min(self.ready.len());
+                buf[..n].copy_from_slice(&self.output[self.ready.start..self.ready.start + n]);
+                self.ready.start += n;
+                return Ok(n);
+            }
+            if self.finished || buf.is_empty() {
+                return Ok(0);
+            }
+            if self.pending.is_empty() && !self.eof {
+                let n = read_some(&mut self.inner, &mut self.input)?;
+                self.pending = 0..n;
+                self.eof = n == 0;
+            }
+            let (result, read, written, _) = self.decoder.decode_to_utf8(
+                &self.input[self.pending.clone()],
+                &mut self.output,
+                self.eof,
+            );
+            self.pending.start += read;
+            self.ready = 0..written;
+            self.finished = self.eof && result == CoderResult::InputEmpty;
+        }
+    }
+}
+
+/// Turns `\r\n` and lone `\r` into `\n` as [`parse`] does, so that the csv reader gets the
+/// same bytes and quoted fields the same text, and remembers where the line ends are
+/// until the records around them were read: the csv crate's own line numbers are wrong
+/// after a CRLF or a blank line (rust-csv issues 395 and 208).
+struct LineEnds<R> {
+    inner: R,
+    /// The last byte handed out was a `\r` turned into `\n`: a `\n` next belongs to it.
+    after_cr: bool,
+    /// Bytes handed out so far (offsets as the csv reader counts them).
+    delivered: u64,
+    /// Offsets of the `\n`s handed out but not yet known to be above a record's start.
+    newlines: VecDeque<u64>,
+    /// Line ends above the last record start asked about.
+    passed: usize,
+}
+
+impl<R: Read> LineEnds<R> {
+    fn new(inner: R) -> LineEnds<R> {
+        LineEnds {
+            inner,
+            after_cr: false,
+            delivered: 0,
+            newlines: VecDeque::new(),
+            passed: 0,
+        }
+    }
+
+    /// The 1-based line of a record the csv reader says starts at `offset`. The line ends
+    /// right at `offset` are blank lines the reader skipped before the record, so they
+    /// count too. Offsets must not decrease from one call to the next.
+    fn line_at(&mut self, offset: u64) -> usize {
+        while self.newlines.front().is_some_and(|&at| at < offset) {
+            self.newlines.pop_front();
+            self.passed += 1;
+        }
+        let mut start = offset;
+        while self.newlines.front() == Some(&start) {
+            self.newlines.pop_front();
+            self.passed += 1;
+            start += 1;
+        }
+        self.passed + 1
+    }
+
+    /// Rewrites line ends in place; returns how many bytes remain.
+    fn normalize(&mut self, buf: &mut [u8]) -> usize {
+        let len = buf.len();
+        let mut read = 0;
+        if std::mem::take(&mut self.after_cr) && buf.first() == Some(&b'\n') {
+            read = 1;
+        }
+        let mut written = 0;
+        while read < len {
+            let end = find_line_end(&buf[read..]).map_or(len, |i| read + i);
+            if written != read {
+                buf.copy_within(read..end, written);
+            }
+            written += end - read;
+            if end == len {
+                break;
+            }
+            self.newlines.push_back(self.delivered + written as u64);
+            let cr = buf[end] == b'\r';
+            buf[written] = b'\n';
+            written += 1;
+            read = end + 1;
+            if cr {
+                match buf.get(read) {
+                    Some(b'\n') => read += 1,
+                    Some(_) => {}
+                    None => self.after_cr = true,
+                }
+            }
+        }
+        self.delivered += written as u64;
+        written
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            // A read of only the `\n` of a split `\r\n` leaves nothing: read on.
+            let kept = self.normalize(&mut buf[..n]);
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
+/// The offset of the first `\r` or `\n` in `bytes`.
+fn find_line_end(bytes: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 32;
+    let mut skipped = 0;
+    for block in bytes.chunks_exact(BLOCK) {
+        // Whole blocks are tested without branching per byte, which the compiler
+        // vectorizes: most bytes of a line are not line ends.
+        if block
+            .iter()
+            .fold(0u8, |found, &b| found | u8::from(b == b'\n' || b == b'\r'))
+            != 0
+        {
+            break;
+        }
+        skipped += BLOCK;
+    }
+    bytes[skipped..]
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .map(|i| skipped + i)
 }
 
 #[cfg(test)]
@@ -273,5 +889,260 @@ mod tests {
             vec![1, 2, 4]
         );
         assert_eq!(rows[1].cells[0], Cell::Text("multi\nline".into()));
+    }
+
+    fn plain(rows: &[Row]) -> Vec<(usize, Vec<Cell>)> {
+        rows.iter().map(|r| (r.line, r.cells.clone())).collect()
+    }
+
+    fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::io::Write::write_all(&mut file, bytes).unwrap();
+        file
+    }
+
+    /// Hands out 1 to 3 bytes per read, so that records, characters and CRLFs are cut
+    /// anywhere.
+    struct Trickle {
+        bytes: Vec<u8>,
+        at: usize,
+        reads: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = (self.reads % 3 + 1)
+                .min(buf.len())
+                .min(self.bytes.len() - self.at);
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            self.reads += 1;
+            Ok(n)
+        }
+    }
+
+    fn all_records(mut records: Records) -> Vec<Row> {
+        let mut rows = Vec::new();
+        while let Some(row) = records.next_row().unwrap() {
+            rows.push(row);
+        }
+        rows
+    }
+
+    /// Checks that every way of streaming `bytes` gives what `read` gives: prefixes of
+    /// several lengths then the rest from disk, and a trickling source into a tiny csv
+    /// buffer.
+    fn assert_streams_like_read(bytes: &[u8], options: &ReadOptions) {
+        let file = temp_file(bytes);
+        let path = file.path();
+        let whole = read(path, options).unwrap();
+        let expected = plain(&whole.rows);
+        for stop in [1, 2, 3, 5, 8, usize::MAX] {
+            let prefix = read_prefix(path, options, |rows| rows.len() >= stop).unwrap();
+            assert_eq!(Some(prefix.encoding), whole.encoding);
+            assert_eq!(Some(prefix.delimiter), whole.delimiter);
+            let mut rows = prefix.rows;
+            if let Some(rest) = &prefix.rest {
+                assert!(rows.len() < whole.rows.len());
+                // Two passes over the rest give the same rows.
+                assert_eq!(plain(&all_records(rest.open().unwrap())), {
+                    plain(&all_records(rest.open().unwrap()))
+                });
+                rows.extend(all_records(rest.open().unwrap()));
+            }
+            assert_eq!(plain(&rows), expected, "prefix of {stop} records");
+        }
+        let decoding = detect(path, "x.csv", options.encoding.as_deref()).unwrap();
+        let start = usize::try_from(decoding.bom).unwrap();
+        let trickle = Trickle {
+            bytes: bytes[start..].to_vec(),
+            at: 0,
+            reads: 0,
+        };
+        let mut records = Records::new(
+            decoded(trickle, decoding),
+            whole.delimiter.unwrap(),
+            16,
+            "x.csv".into(),
+        );
+        records.lossy = decoding.lossy();
+        assert_eq!(plain(&all_records(records)), expected, "trickled");
+    }
+
+    #[test]
+    fn streams_crlf_blank_lines_and_multiline_fields_like_parse() {
+        let options = ReadOptions::default();
+        for text in [
+            "Title\n\na,b\n1,2\n",
+            "a,b\n\"x\ny\",2\n\n3,4\n",
+            "a,b\n1,2",
+            "a,b\r\n1,2\r\n\r\n3,4\r\n",
+            "a,b\r\n\"multi\r\nline\",x\r\n\r\n\r\nlast,y",
+            "a;b\r\r1;2\r\"q\rr\";3\r",
+            "a,b\r\n1,2\r3,4\n\r\n5,6\n\r",
+            "\n\n\r\n,,\n  ,\t\na,b\n,\n1,2\n",
+            "h1,h2\n\"multi\nline\",x\nlast,y\n",
+            "a,b\n\"un\"closed,\"quote\n1,2\n",
+            "only one line without end",
+            "\u{feff}Prénom;Nom\r\nAnaïs;Peña\r\n",
+            "",
+            "\n\r\n",
+        ] {
+            assert_streams_like_read(text.as_bytes(), &options);
+        }
+    }
+
+    #[test]
+    fn streams_records_longer_than_every_buffer() {
+        let long = "é".repeat(100_000);
+        let text = format!("a,b\r\n\"{long}\r\n{long}\",x\r\n1,{long}\r\n\r\n2,3");
+        assert_streams_like_read(text.as_bytes(), &ReadOptions::default());
+    }
+
+    #[test]
+    fn streams_windows_1252_and_utf16() {
+        let options = ReadOptions::default();
+        assert_streams_like_read(
+            b"Nom;Pr\xe9nom\r\nNu\xf1ez;Ib\xe1\xf1ez\r\n\r\n\"x\r\ny\";z\r\n",
+            &options,
+        );
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "Nom,Prénom\r\nPeña,Ana 😀\r\n\r\n\"a\r\nb\",€\r\n".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_streams_like_read(&utf16, &options);
+        // Without a mark, and with an odd last byte (replaced, as `decode` does).
+        let mut utf16 = utf16[2..].to_vec();
+        utf16.push(b'x');
+        assert_streams_like_read(&utf16, &options);
+        let mut utf16be = vec![0xFE, 0xFF];
+        for unit in "a\tb\n1\t2\n".encode_utf16() {
+            utf16be.extend_from_slice(&unit.to_be_bytes());
+        }
+        assert_streams_like_read(&utf16be, &options);
+        // A mark wins over a label; invalid bytes after a UTF-8 mark are replaced.
+        let latin = ReadOptions {
+            encoding: Some("latin1".into()),
+            ..ReadOptions::default()
+        };
+        assert_streams_like_read("\u{feff}a,b\né,ü\n".as_bytes(), &latin);
+        assert_streams_like_read("a,b\né,ü\n".as_bytes(), &latin);
+        for bad in [
+            &b"\xef\xbb\xbfa,b\n\xff,1\n"[..],
+            b"\xef\xbb\xbf\xff\n\xe2\x82\n\n\xc3;x\xe2\x82;\xf0\x9f\x98\r\n\xed\xa0\x80,\"\xc0\xaf\"\n\xf4\x90\x80\x80",
+            b"\xef\xbb\xbf\xe2\x82\n\xe2\x82\n\xe2\x82\n\xe2\x82\na;b\n",
+        ] {
+            assert_streams_like_read(bad, &options);
+        }
+    }
+
+    #[test]
+    fn a_utf8_label_on_other_bytes_is_refused() {
+        let file = temp_file(b"a,b\nNu\xf1ez,1\n");
+        let options = ReadOptions {
+            encoding: Some("utf-8".into()),
+            ..ReadOptions::default()
+        };
+        let whole = read(file.path(), &options).unwrap_err().to_string();
+        let streamed = read_prefix(file.path(), &options, |_| true)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(whole, streamed);
+        assert!(
+            streamed.contains("not valid UTF-8 (use --encoding"),
+            "{streamed}"
+        );
+        let options = ReadOptions {
+            encoding: Some("klingon".into()),
+            ..ReadOptions::default()
+        };
+        assert!(
+            read_prefix(file.path(), &options, |_| true)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown encoding 'klingon'")
+        );
+    }
+
+    #[test]
+    fn utf8_is_checked_across_chunk_ends() {
+        // A character cut by every chunk end, then a file whose last byte starts one.
+        let text = "é".repeat(CHECK_CHUNK);
+        assert!(is_utf8(&mut text.as_bytes()).unwrap());
+        let mut cut = format!("a{text}").into_bytes();
+        assert!(is_utf8(&mut cut.as_slice()).unwrap());
+        cut.push(0xC3);
+        assert!(!is_utf8(&mut cut.as_slice()).unwrap());
+        assert!(!is_utf8(&mut &b"ab\xff"[..]).unwrap());
+    }
+
+    #[test]
+    fn sniffs_streams_as_whole_texts() {
+        // Lone CRs do not end lines for the sniffer, as for `str::lines`.
+        for text in [
+            "a;b,c\r1;2,3\r4;5,6\r",
+            "a,b\r\n1,2;3;4\r\n\u{a0}\u{a0}\r\n;;;\n",
+            "x|y\n\"1|2\n3\"|4\n",
+        ] {
+            assert_streams_like_read(text.as_bytes(), &ReadOptions::default());
+        }
+        // A file with lone CRs is one line to the sniffer, however long: here its first
+        // 64 KiB favour `;`, the whole of it `,`.
+        let lone_cr = format!("{}{}", "a;b\r".repeat(10_000), "x,y,z\r".repeat(20_000));
+        assert_eq!(sniff_delimiter(&lone_cr), b',');
+        assert_eq!(sniff_delimiter(&lone_cr[..1 << 16]), b';');
+        assert_streams_like_read(lone_cr.as_bytes(), &ReadOptions::default());
+        let many: String = (0..200).map(|i| i.to_string() + ";a,b\n").collect();
+        assert_streams_like_read(format!("x,y\n{many}").as_bytes(), &ReadOptions::default());
+    }
+
+    #[test]
+    fn streams_the_bundled_samples_like_read() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut pending = vec![root.join("samples"), root.join("tests/fixtures")];
+        let mut seen = 0;
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|e| e == "csv") {
+                    assert_streams_like_read(
+                        &std::fs::read(&path).unwrap(),
+                        &ReadOptions::default(),
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 10, "{seen} samples");
+    }
+
+    #[test]
+    fn fields_are_repaired_as_whole_files_are() {
+        // Random bytes, mostly from the ranges malformed sequences are made of.
+        let mut seed = 0x2545_f491_u32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let alphabet = [
+            0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEF, 0xF0,
+            0xF4, 0xF5, 0xFF, b';', b'a',
+        ];
+        for _ in 0..20_000 {
+            let len = next() % 12;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[next() as usize % alphabet.len()])
+                .collect();
+            let (whole, _) = UTF_8.decode_without_bom_handling(&bytes);
+            let fields: Vec<String> = bytes
+                .split(|b| *b == b';')
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            assert_eq!(whole, fields.join(";"), "{bytes:x?}");
+        }
     }
 }
