@@ -457,8 +457,8 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn take(&mut self, done: Done) -> Result<(), Error> {
-        match done {
+    fn take(&mut self, complete: group::Complete) -> Result<(), Error> {
+        match complete.finish() {
             Done::Loan(loan) => self.draft(*loan),
             Done::Failed(failed) => self.failed(failed),
         }
@@ -704,7 +704,7 @@ fn pipeline(
     batch: &mut Batch<'_>,
     args: &ConvertArgs,
 ) -> Result<Counts, Error> {
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Done>(64);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<group::Complete>(64);
     std::thread::scope(|scope| {
         let grouping = scope.spawn(move || {
             plan.run(&mut |done| {

@@ -167,7 +167,18 @@ impl DateFormat {
                 .and_then(DateFormat::from_serial)
                 .ok_or_else(|| "not an Excel serial date".to_string());
         }
-        let chars: Vec<char> = text.chars().collect();
+        // Dates are short: their characters fit on the stack (this runs for every
+        // installment of every loan).
+        let mut buffer = ['\0'; 48];
+        let mut count = 0;
+        for c in text.chars() {
+            if count == buffer.len() {
+                return Err(self.expected());
+            }
+            buffer[count] = c;
+            count += 1;
+        }
+        let chars = &buffer[..count];
         let (mut day, mut month, mut year) = (None, None, None);
         let mut i = 0;
         for token in &self.tokens {
@@ -190,9 +201,8 @@ impl DateFormat {
                     }
                     let n: u32 = chars[i..i + len]
                         .iter()
-                        .collect::<String>()
-                        .parse()
-                        .map_err(|_| self.expected())?;
+                        .filter_map(|c| c.to_digit(10))
+                        .fold(0, |n, d| n * 10 + d);
                     i += len;
                     match token {
                         Token::Day => day = Some(n),

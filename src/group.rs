@@ -332,7 +332,21 @@ fn read_installment(
     Some((*date, money(principal), money(interest), origin))
 }
 
-/// A loan as grouping hands it over, as soon as its last input row has been read.
+/// A loan whose rows have all been read, to be built with [`Complete::finish`] (by the
+/// receiver, on its own thread: building is a good part of the work).
+pub struct Complete {
+    pending: Pending,
+    image_limit: u64,
+}
+
+impl Complete {
+    /// Builds the draft, or collects why it cannot be built.
+    pub fn finish(self) -> Done {
+        finish(self.pending, self.image_limit)
+    }
+}
+
+/// A loan built from its rows, or one that could not be.
 #[derive(Debug)]
 pub enum Done {
     Loan(Box<Loan>),
@@ -409,8 +423,8 @@ pub fn group(
 ) -> Result<Grouped, GroupError> {
     let mut loans = Vec::new();
     let mut failed = Vec::new();
-    let counts = group_each(template, main, schedule, options, &mut |done| {
-        match done {
+    let counts = group_each(template, main, schedule, options, &mut |complete| {
+        match complete.finish() {
             Done::Loan(l) => loans.push(*l),
             Done::Failed(f) => failed.push(f),
         }
@@ -435,7 +449,7 @@ pub fn group_each(
     main: &[Table],
     schedule: Option<&Table>,
     options: &Options<'_>,
-    done: &mut dyn FnMut(Done) -> Result<(), crate::Error>,
+    done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
 ) -> Result<Counts, GroupError> {
     let plan = Plan::new(template, main, schedule, options).map_err(GroupError::Bind)?;
     plan.run(done)
@@ -504,7 +518,7 @@ impl<'a> Plan<'a> {
     /// Reads the inputs and hands over each loan as soon as it is complete.
     pub fn run(
         &self,
-        done: &mut dyn FnMut(Done) -> Result<(), crate::Error>,
+        done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
     ) -> Result<Counts, GroupError> {
         let (template, main, options, bindings) =
             (self.template, self.main, &self.options, &self.bindings);
@@ -515,7 +529,15 @@ impl<'a> Plan<'a> {
         if !joined {
             let mut ordinal = 0usize;
             for (table, b) in main.iter().zip(bindings) {
-                for row in table.data_rows().map_err(GroupError::Read)? {
+                // Only the key columns are needed to know where each loan ends.
+                let columns: Vec<usize> = std::iter::once(&b.loan_key)
+                    .chain(&b.group_key)
+                    .flat_map(Bound::columns)
+                    .collect();
+                let rows = table
+                    .data_rows_keeping(Some(&columns))
+                    .map_err(GroupError::Read)?;
+                for row in rows {
                     let row = row.map_err(GroupError::Read)?;
                     let mut problems = Vec::new();
                     if let RowKey::Key { key, .. } =
@@ -653,7 +675,11 @@ impl<'a> Plan<'a> {
                     let key = loan.key.clone();
                     if let Some(p) = pending.remove(&key) {
                         last.remove(&key);
-                        done(finish(p, options.image_limit)).map_err(GroupError::Stop)?;
+                        done(Complete {
+                            pending: p,
+                            image_limit: options.image_limit,
+                        })
+                        .map_err(GroupError::Stop)?;
                     }
                 }
             }
@@ -671,7 +697,11 @@ impl<'a> Plan<'a> {
             join_schedule(sb, table, &mut pending, &index, &mut counts)?;
         }
         for p in pending {
-            done(finish(p, options.image_limit)).map_err(GroupError::Stop)?;
+            done(Complete {
+                pending: p,
+                image_limit: options.image_limit,
+            })
+            .map_err(GroupError::Stop)?;
         }
         Ok(counts)
     }

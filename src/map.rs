@@ -355,6 +355,15 @@ impl Bound {
         }
     }
 
+    /// The columns this field reads (several for a wide field).
+    pub fn columns(&self) -> Vec<usize> {
+        match &self.from {
+            From::Column(i) => vec![*i],
+            From::Columns(c) => c.iter().map(|(_, i)| *i).collect(),
+            From::Constant(_) | From::Members => Vec::new(),
+        }
+    }
+
     /// The cell this field reads in a row; None for constants and member-derived fields.
     pub fn cell<'r>(&self, row: &'r Row, n: Option<usize>) -> Option<&'r Cell> {
         static EMPTY: Cell = Cell::Empty;

@@ -76,7 +76,17 @@ pub fn number_to_string(n: f64) -> String {
 
 /// Words that mark a totals row in a key or label cell (accents and case ignored).
 pub fn is_totals_word(text: &str) -> bool {
-    let t = crate::reference::fold(text.trim().trim_end_matches(':').trim());
+    let text = text.trim();
+    // Most keys are ids: decide those without folding (this runs for every row).
+    if text.len() > 24
+        || text
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_ascii() && !matches!(c.to_ascii_lowercase(), 't' | 's' | 'g'))
+    {
+        return false;
+    }
+    let t = crate::reference::fold(text.trim_end_matches(':').trim());
     [
         "total",
         "totals",
@@ -209,15 +219,29 @@ impl Table {
     /// `self.rows`, then, for a streamed text file, the rest read from disk. Each call
     /// starts over from the first data row, so callers can make several passes.
     pub fn data_rows(&self) -> Result<DataRows<'_>, ReadError> {
+        self.data_rows_keeping(None)
+    }
+
+    /// [`Table::data_rows`], where rows read from disk have only the cells of `columns`
+    /// (the others empty): for a pass that reads a few columns. Loaded rows are whole.
+    pub fn data_rows_keeping(&self, columns: Option<&[usize]>) -> Result<DataRows<'_>, ReadError> {
         let stream = self
             .stream
             .as_ref()
             .map(text::TextStream::open)
             .transpose()?;
+        let keep = columns.map(|columns| {
+            let mut keep = vec![false; columns.iter().max().map_or(0, |m| m + 1)];
+            for c in columns {
+                keep[*c] = true;
+            }
+            keep
+        });
         Ok(DataRows {
             loaded: self.rows.iter(),
             stream,
             blank_rows: self.blank_rows,
+            keep,
         })
     }
 }
@@ -228,6 +252,8 @@ pub struct DataRows<'a> {
     loaded: std::slice::Iter<'a, Row>,
     stream: Option<text::Records>,
     blank_rows: usize,
+    /// Columns to fill in rows read from disk (all when None).
+    keep: Option<Vec<bool>>,
 }
 
 impl DataRows<'_> {
@@ -247,9 +273,9 @@ impl<'a> Iterator for DataRows<'a> {
         }
         let records = self.stream.as_mut()?;
         loop {
-            match records.next_row() {
-                Ok(Some(row)) if row.is_blank() => self.blank_rows += 1,
-                Ok(Some(row)) => return Some(Ok(Cow::Owned(row))),
+            match records.next_row_keeping(self.keep.as_deref()) {
+                Ok(Some((_, true))) => self.blank_rows += 1,
+                Ok(Some((row, false))) => return Some(Ok(Cow::Owned(row))),
                 Ok(None) => {
                     self.stream = None;
                     return None;

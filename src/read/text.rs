@@ -442,12 +442,31 @@ impl Records {
 
     /// The next record as a row (blank ones included), or `None` at the end.
     pub fn next_row(&mut self) -> Result<Option<Row>, ReadError> {
+        Ok(self.next_row_keeping(None)?.map(|(row, _)| row))
+    }
+
+    /// The next record as a row, with only the columns marked in `keep` (when given)
+    /// filled in: a pass that needs a few columns does not allocate the others. Also
+    /// says whether the whole record is blank (as [`Row::is_blank`] would say of it).
+    pub fn next_row_keeping(
+        &mut self,
+        keep: Option<&[bool]>,
+    ) -> Result<Option<(Row, bool)>, ReadError> {
         let Some(line) = self.advance()? else {
             return Ok(None);
         };
         let mut cells = Vec::with_capacity(self.record.len());
+        let mut blank = true;
         for (index, field) in self.record.iter().enumerate() {
             if field.is_empty() {
+                cells.push(Cell::Empty);
+                continue;
+            }
+            if let Some(keep) = keep
+                && !keep.get(index).copied().unwrap_or(false)
+            {
+                // Blank as `Cell::is_blank` sees it (Unicode whitespace), without a copy.
+                blank &= std::str::from_utf8(field).is_ok_and(|t| t.trim().is_empty());
                 cells.push(Cell::Empty);
                 continue;
             }
@@ -468,7 +487,9 @@ impl Records {
                 }
             }
         }
-        Ok(Some(Row { line, cells }))
+        let row = Row { line, cells };
+        let blank = blank && row.is_blank();
+        Ok(Some((row, blank)))
     }
 }
 
