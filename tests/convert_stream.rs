@@ -1,0 +1,128 @@
+//! `convert` streams its inputs: each loan is written when its last row has been read.
+//! These tests check that the order of rows in the export does not change the drafts,
+//! whether each loan's rows are together (the common case) or spread over the file.
+
+mod common;
+
+use common::{drafts, kiva, root};
+
+/// The flat sample's lines: the header, then its loans' rows, by loan (in file order;
+/// the totals row left out).
+fn sample() -> (String, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(root().join("samples/flat/echeancier.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let mut loans: Vec<(String, Vec<String>)> = Vec::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let key = line.split(';').next().unwrap().to_string();
+        if !key.starts_with(|c: char| c.is_ascii_digit()) {
+            continue; // the totals row
+        }
+        match loans.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, rows)) => rows.push(line.to_string()),
+            None => loans.push((key, vec![line.to_string()])),
+        }
+    }
+    (header, loans.into_iter().map(|(_, rows)| rows).collect())
+}
+
+fn convert(dir: &std::path::Path, name: &str, lines: &[String]) -> std::path::PathBuf {
+    let input = dir.join(format!("{name}.csv"));
+    std::fs::write(&input, lines.join("\r\n") + "\r\n").unwrap();
+    let out = dir.join(name);
+    let run = kiva(&[
+        "convert",
+        input.to_str().unwrap(),
+        "--template",
+        "templates/flat.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    out
+}
+
+fn summary(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn interleaved_loans_give_the_same_drafts_as_grouped_ones() {
+    let (header, loans) = sample();
+    assert!(loans.len() >= 3, "the sample has several loans");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut grouped = vec![header.clone()];
+    grouped.extend(loans.iter().flatten().cloned());
+    // Round robin: the first row of every loan, then the second of every loan... Each
+    // loan's rows keep their order but are spread over the whole file.
+    let mut interleaved = vec![header];
+    let longest = loans.iter().map(Vec::len).max().unwrap();
+    for i in 0..longest {
+        interleaved.extend(loans.iter().filter_map(|rows| rows.get(i).cloned()));
+    }
+    let a = convert(tmp.path(), "grouped", &grouped);
+    let b = convert(tmp.path(), "interleaved", &interleaved);
+    let (da, db) = (drafts(&a), drafts(&b));
+    assert_eq!(da.len(), loans.len());
+    assert_eq!(da, db, "same drafts whatever the row order");
+    let (sa, sb) = (summary(&a), summary(&b));
+    let keys = |s: &serde_json::Value| -> Vec<String> {
+        s["drafts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["loan_key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(keys(&sa), keys(&sb), "drafts listed in export order");
+    assert_eq!(sa["rows"], sb["rows"]);
+    // Every input row is accounted for in both, each in its loan's entry.
+    let rows = |s: &serde_json::Value| -> usize {
+        s["drafts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["rows"].as_array().unwrap().len())
+            .sum()
+    };
+    assert_eq!(rows(&sa), rows(&sb));
+    assert_eq!(sb["rows"]["read"], sb["rows"]["used"]);
+}
+
+#[test]
+fn a_large_export_streams_and_accounts_for_every_row() {
+    // 40 copies of the sample's loans under new keys: more rows than the reader's first
+    // block, so most are read from disk by both passes.
+    let (header, loans) = sample();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut lines = vec![header];
+    let mut expected = 0;
+    for copy in 0..40 {
+        for rows in &loans {
+            for row in rows {
+                let (key, rest) = row.split_once(';').unwrap();
+                lines.push(format!("{key}-{copy};{rest}"));
+                expected += 1;
+            }
+        }
+    }
+    let out = convert(tmp.path(), "big", &lines);
+    let s = summary(&out);
+    assert_eq!(s["loans"], loans.len() * 40);
+    assert_eq!(s["rows"]["read"], expected);
+    assert_eq!(s["rows"]["used"], expected);
+    assert_eq!(drafts(&out).len(), loans.len() * 40);
+    // The page of the folder lists every draft.
+    let page = std::fs::read_to_string(out.join("review.html")).unwrap();
+    let first = loans[0][0].split(';').next().unwrap();
+    assert!(page.contains(&format!("\"key\":\"{first}-39\"")));
+    // No temporary file is left behind.
+    let leftovers: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n != ".kiva-drafts")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
