@@ -526,7 +526,10 @@ impl<'a> Plan<'a> {
         let joined = self.schedule.is_some();
         // Where each key is seen last (row ordinal over all main tables).
         let mut last: HashMap<String, usize> = HashMap::new();
-        if !joined {
+        // Without a first pass no loan is known to be complete before the end: a sheet
+        // streamed from a workbook is read once, as calamine parses it, and its loans
+        // are all built at the end.
+        if !joined && main.iter().all(Table::rereads_cheaply) {
             let mut ordinal = 0usize;
             for (table, b) in main.iter().zip(bindings) {
                 // Only the key columns are needed to know where each loan ends.

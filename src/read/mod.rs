@@ -198,7 +198,14 @@ pub struct Table {
     pub header_detected: bool,
     /// The records after `rows`, read from disk again on each pass; `None` when the
     /// table holds every row.
-    pub(crate) stream: Option<text::TextStream>,
+    pub(crate) stream: Option<Stream>,
+}
+
+/// Where the rows after a table's first ones come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Stream {
+    Text(text::TextStream),
+    Sheet(workbook::SheetStream),
 }
 
 impl Table {
@@ -215,6 +222,12 @@ impl Table {
         }
     }
 
+    /// Whether another pass over the rows costs little next to the work done per row:
+    /// a text file's records are split fast, a workbook sheet is slow to parse again.
+    pub fn rereads_cheaply(&self) -> bool {
+        !matches!(self.stream, Some(Stream::Sheet(_)))
+    }
+
     /// Every data row below the header, blank rows skipped, in file order: the rows in
     /// `self.rows`, then, for a streamed text file, the rest read from disk. Each call
     /// starts over from the first data row, so callers can make several passes.
@@ -225,11 +238,11 @@ impl Table {
     /// [`Table::data_rows`], where rows read from disk have only the cells of `columns`
     /// (the others empty): for a pass that reads a few columns. Loaded rows are whole.
     pub fn data_rows_keeping(&self, columns: Option<&[usize]>) -> Result<DataRows<'_>, ReadError> {
-        let stream = self
-            .stream
-            .as_ref()
-            .map(text::TextStream::open)
-            .transpose()?;
+        let stream = match &self.stream {
+            None => None,
+            Some(Stream::Text(t)) => Some(Rows::Text(t.open()?)),
+            Some(Stream::Sheet(s)) => Some(Rows::Sheet(s.open())),
+        };
         let keep = columns.map(|columns| {
             let mut keep = vec![false; columns.iter().max().map_or(0, |m| m + 1)];
             for c in columns {
@@ -246,11 +259,17 @@ impl Table {
     }
 }
 
+/// Rows being read from disk.
+enum Rows {
+    Text(text::Records),
+    Sheet(workbook::SheetRows),
+}
+
 /// The data rows of a table, from [`Table::data_rows`]: borrowed from the table while it
 /// holds them, then owned as they are read from the file. A read error ends it.
 pub struct DataRows<'a> {
     loaded: std::slice::Iter<'a, Row>,
-    stream: Option<text::Records>,
+    stream: Option<Rows>,
     blank_rows: usize,
     /// Columns to fill in rows read from disk (all when None).
     keep: Option<Vec<bool>>,
@@ -273,7 +292,16 @@ impl<'a> Iterator for DataRows<'a> {
         }
         let records = self.stream.as_mut()?;
         loop {
-            match records.next_row_keeping(self.keep.as_deref()) {
+            let next = match records {
+                Rows::Text(records) => records.next_row_keeping(self.keep.as_deref()),
+                Rows::Sheet(rows) => rows.next_row().map(|row| {
+                    row.map(|row| {
+                        let blank = row.is_blank();
+                        (row, blank)
+                    })
+                }),
+            };
+            match next {
                 Ok(Some((_, true))) => self.blank_rows += 1,
                 Ok(Some((row, false))) => return Some(Ok(Cow::Owned(row))),
                 Ok(None) => {
@@ -385,7 +413,21 @@ pub fn read_table_streamed(
     spec: &HeaderSpec,
 ) -> Result<Table, ReadError> {
     if input.is_workbook() {
-        return read_table(input, options, spec);
+        if !workbook::streams(&input.path) {
+            return read_table(input, options, spec);
+        }
+        let sheet = input.sheet.as_deref().or(options.sheet.as_deref());
+        let (source, rows, rest) = workbook::read_prefix(&input.path, sheet, |rows| {
+            header::has_enough_rows(rows, spec)
+        })?;
+        let grid = Grid {
+            rows,
+            encoding: None,
+            delimiter: None,
+        };
+        let mut table = header::build_table(source, grid, spec)?;
+        table.stream = rest.map(Stream::Sheet);
+        return Ok(table);
     }
     let source = Source {
         file: input.path.display().to_string(),
@@ -402,7 +444,7 @@ pub fn read_table_streamed(
     // The header search only looks at the first rows: on enough of them it finds what it
     // finds on the whole file.
     let mut table = header::build_table(source, grid, spec)?;
-    table.stream = prefix.rest;
+    table.stream = prefix.rest.map(Stream::Text);
     Ok(table)
 }
 
@@ -628,12 +670,72 @@ mod tests {
     }
 
     #[test]
-    fn workbooks_are_read_whole() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/flat/echeancier.xlsx");
-        assert!(!assert_streams_like_loaded(
+    fn xlsx_streams_like_loaded_with_offsets_gaps_and_typed_cells() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd.xlsx");
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet().set_name("Prêts").unwrap();
+        let date = Format::new().set_num_format("dd/mm/yyyy");
+        // A title in B2, the header on row 4 from column C, data with gaps.
+        sheet.write_string(1, 1, "Export du portefeuille").unwrap();
+        for (c, h) in (2u16..).zip(["Loan", "Name", "Amount", "Disbursed"]) {
+            sheet.write_string(3, c, h).unwrap();
+        }
+        let mut row = 4;
+        for i in 0..300u32 {
+            if i % 37 == 5 {
+                row += 2; // two rows without any cell
+            }
+            if i % 53 == 7 {
+                sheet.write_string(row, 3, "   ").unwrap(); // only blanks
+                row += 1;
+            }
+            sheet.write_string(row, 2, format!("L{i:04}")).unwrap();
+            if i % 3 != 0 {
+                sheet.write_string(row, 3, format!("Nuñez {i}")).unwrap();
+            }
+            sheet.write_number(row, 4, f64::from(i) * 12.5).unwrap();
+            let day =
+                ExcelDateTime::from_ymd(2026, 1 + (i % 12) as u8, 1 + (i % 28) as u8).unwrap();
+            sheet
+                .write_datetime_with_format(row, 5, &day, &date)
+                .unwrap();
+            if i % 11 == 0 {
+                sheet.write_boolean(row, 7, true).unwrap(); // past the header's columns
+            }
+            row += 1;
+        }
+        sheet.write_string(row + 1, 2, "Total").unwrap();
+        workbook.save(&path).unwrap();
+        assert!(assert_streams_like_loaded(
             &path,
             &ReadOptions::default(),
-            &spec(&[])
+            &spec(&["Loan", "Name", "Amount", "Disbursed"])
         ));
+        let input = InputRef {
+            path: path.clone(),
+            sheet: Some("prêts".into()),
+        };
+        let table = read_table_streamed(&input, &ReadOptions::default(), &spec(&[])).unwrap();
+        assert_eq!(table.header_row, 4);
+        let (rows, blank) = pass(&table);
+        assert_eq!(rows.len(), 301);
+        assert!(blank > 0);
+        assert_eq!(
+            rows[0].1[5],
+            Cell::Date(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
+        );
+    }
+
+    #[test]
+    fn xlsx_sheets_stream_like_loaded_and_other_workbooks_are_read_whole() {
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/flat");
+        let streams = |name: &str| {
+            assert_streams_like_loaded(&samples.join(name), &ReadOptions::default(), &spec(&[]))
+        };
+        // The sample has more rows than are read to find the header.
+        assert!(streams("echeancier.xlsx"));
+        assert!(!streams("echeancier.ods"));
     }
 }
