@@ -272,7 +272,7 @@ fn send_rows(
         if cells.len() < column {
             cells.resize(column, Cell::Empty);
         }
-        let value = convert(&Data::from(cell.get_value().clone()));
+        let value = convert_ref(cell.get_value().clone());
         if cells.len() == column {
             cells.push(value);
         } else {
@@ -322,6 +322,17 @@ pub fn read_prefix(
         sheet: Some(name),
     };
     Ok((source, rows, more.then_some(stream)))
+}
+
+/// [`convert`] for the cell reader's values, without copying text twice.
+fn convert_ref(value: DataRef<'_>) -> Cell {
+    match value {
+        DataRef::SharedString(s) if s.trim().is_empty() => Cell::Empty,
+        DataRef::SharedString(s) => Cell::Text(s.to_string()),
+        DataRef::String(s) if s.trim().is_empty() => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s),
+        other => convert(&Data::from(other)),
+    }
 }
 
 fn convert(data: &Data) -> Cell {
