@@ -299,20 +299,28 @@ impl ReviewInput {
     }
 }
 
-/// Source rows from `summary.json` (`[{file, sheet, row}]`).
+/// Source rows from `summary.json`: ranges `[{file, sheet, from, to}]`, or single rows
+/// `[{file, sheet, row, column}]` (problems, and summaries of earlier versions).
 fn rows_from(rows: &Value) -> Vec<SourceRef> {
-    rows.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| {
-            Some(SourceRef {
-                file: r["file"].as_str()?.to_string(),
-                sheet: r["sheet"].as_str().map(str::to_string),
-                row: usize::try_from(r["row"].as_u64()?).ok()?,
-                column: r["column"].as_str().map(str::to_string),
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for r in rows.as_array().into_iter().flatten() {
+        let Some(file) = r["file"].as_str() else {
+            continue;
+        };
+        let number = |key: &str| r[key].as_u64().and_then(|n| usize::try_from(n).ok());
+        let (from, to) = match (number("row"), number("from"), number("to")) {
+            (Some(row), _, _) => (row, row),
+            (None, Some(from), Some(to)) if from <= to => (from, to),
+            _ => continue,
+        };
+        out.extend((from..=to).map(|row| SourceRef {
+            file: file.to_string(),
+            sheet: r["sheet"].as_str().map(str::to_string),
+            row,
+            column: r["column"].as_str().map(str::to_string),
+        }));
+    }
+    out
 }
 
 /// A loan that `convert` could not build, from `summary.json`'s `errors`.

@@ -165,7 +165,10 @@ fn flat_csv_xlsx_and_ods() {
         &["samples/flat/echeancier.csv"],
         "templates/flat.toml",
     );
-    assert_eq!(s["drafts"][0]["rows"][0]["row"], 2);
+    assert_eq!(
+        s["drafts"][0]["rows"],
+        serde_json::json!([{"file": "samples/flat/echeancier.csv", "from": 2, "to": 9}])
+    );
     assert_eq!(s["ignored_rows"][0]["row"], 76);
     assert_eq!(s["ignored_rows"][0]["reason"], "totals row");
 }
