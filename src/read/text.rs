@@ -465,13 +465,19 @@ impl Records {
             if let Some(keep) = keep
                 && !keep.get(index).copied().unwrap_or(false)
             {
-                // Blank as `Cell::is_blank` sees it (Unicode whitespace), without a copy.
-                blank &= std::str::from_utf8(field).is_ok_and(|t| t.trim().is_empty());
+                // Blank as `Cell::is_blank` sees it (Unicode whitespace), without a copy;
+                // once a field is not, the others need no look.
+                if blank {
+                    blank = std::str::from_utf8(field).is_ok_and(|t| t.trim().is_empty());
+                }
                 cells.push(Cell::Empty);
                 continue;
             }
             match std::str::from_utf8(field) {
-                Ok(text) => cells.push(Cell::Text(text.to_owned())),
+                Ok(text) => {
+                    blank = blank && text.trim().is_empty();
+                    cells.push(Cell::Text(text.to_owned()));
+                }
                 // Bad bytes are replaced one field at a time as in the whole file: what
                 // ends a field (a delimiter, quote or line end) is ASCII, which also ends
                 // a malformed sequence.
