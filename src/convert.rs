@@ -407,6 +407,53 @@ struct Batch<'a> {
     output: Output<'a>,
 }
 
+/// A loan on its way from grouping to the folder: as grouping hands it over, or already
+/// built and checked (see [`pipeline`]).
+enum Work {
+    Complete(group::Complete),
+    Prepared(Prepared),
+}
+
+/// A loan built and checked, before it is named, counted and written (which must happen
+/// in order, on one thread).
+enum Prepared {
+    Draft(Box<Draft>),
+    Failed(FailedLoan),
+}
+
+struct Draft {
+    loan: Loan,
+    /// The draft as JSON, as the rules and the review page read it.
+    value: serde_json::Value,
+    /// The rules' findings, the batch rules aside.
+    found: Vec<validate::Diagnostic>,
+    /// The draft file's contents.
+    pretty: String,
+}
+
+/// Builds and checks a loan: the part of the work that does not depend on the others.
+fn prepare(
+    template: &Template,
+    options: &validate::Options,
+    complete: group::Complete,
+) -> Prepared {
+    match complete.finish() {
+        Done::Loan(mut loan) => {
+            group::fill_member_ids(template, &mut loan);
+            let value = serde_json::to_value(&loan.draft).unwrap_or_default();
+            let found = validate::check_value(&value, options);
+            let pretty = loan.draft.to_pretty_json();
+            Prepared::Draft(Box::new(Draft {
+                loan: *loan,
+                value,
+                found,
+                pretty,
+            }))
+        }
+        Done::Failed(failed) => Prepared::Failed(failed),
+    }
+}
+
 /// Places loans that could not be converted after the drafts on the review page.
 const FAILED_ORDER: usize = usize::MAX / 2;
 
@@ -455,19 +502,26 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn take(&mut self, complete: group::Complete) -> Result<(), Error> {
-        match complete.finish() {
-            Done::Loan(loan) => self.draft(*loan),
-            Done::Failed(failed) => self.failed(failed),
+    fn take(&mut self, work: Work) -> Result<(), Error> {
+        let prepared = match work {
+            Work::Complete(complete) => prepare(self.template, self.options, complete),
+            Work::Prepared(prepared) => prepared,
+        };
+        match prepared {
+            Prepared::Draft(draft) => self.draft(*draft),
+            Prepared::Failed(failed) => self.failed(failed),
         }
     }
 
     /// A built loan: checked, counted, written.
-    fn draft(&mut self, mut loan: Loan) -> Result<(), Error> {
-        group::fill_member_ids(self.template, &mut loan);
+    fn draft(&mut self, draft: Draft) -> Result<(), Error> {
+        let Draft {
+            loan,
+            value,
+            mut found,
+            pretty,
+        } = draft;
         let file = self.namer.name(&loan.key);
-        let value = serde_json::to_value(&loan.draft).unwrap_or_default();
-        let mut found = validate::check_value(&value, self.options);
         found.extend(self.duplicates.check(&loan.key, validate::loan_ids(&value)));
         let errors = found
             .iter()
@@ -520,8 +574,7 @@ impl<'a> Batch<'a> {
             Output::Memory { loans, .. } => loans.push(loan),
             Output::Folder { dir, written, page } => {
                 let path = dir.join(&file);
-                emit::write_draft(&path, loan.draft.to_pretty_json().as_bytes())
-                    .map_err(Error::Emit)?;
+                emit::write_draft(&path, pretty.as_bytes()).map_err(Error::Emit)?;
                 written.insert(path);
                 page.add(
                     loan.order,
@@ -702,12 +755,21 @@ fn pipeline(
     batch: &mut Batch<'_>,
     args: &ConvertArgs,
 ) -> Result<Counts, Error> {
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<group::Complete>(64);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Work>(64);
+    // When the loans only complete once every row has been read (a workbook sheet read
+    // once), the grouping thread has nothing else to do: it builds and checks them too.
+    let build_here = !plan.completes_while_reading();
+    let (template, options) = (batch.template, batch.options);
     std::thread::scope(|scope| {
         let grouping = scope.spawn(move || {
-            plan.run(&mut |done| {
+            plan.run(&mut |complete| {
+                let work = if build_here {
+                    Work::Prepared(prepare(template, options, complete))
+                } else {
+                    Work::Complete(complete)
+                };
                 sender
-                    .send(done)
+                    .send(work)
                     .map_err(|_| Error::Usage("stopped".into()))
             })
         });

@@ -515,6 +515,12 @@ impl<'a> Plan<'a> {
         })
     }
 
+    /// Whether loans are handed over as their last row is read (a first pass over the
+    /// main inputs finds where each ends), rather than all at the end.
+    pub fn completes_while_reading(&self) -> bool {
+        self.schedule.is_none() && self.main.iter().all(Table::rereads_cheaply)
+    }
+
     /// Reads the inputs and hands over each loan as soon as it is complete.
     pub fn run(
         &self,
@@ -529,7 +535,7 @@ impl<'a> Plan<'a> {
         // Without a first pass no loan is known to be complete before the end: a sheet
         // streamed from a workbook is read once, as calamine parses it, and its loans
         // are all built at the end.
-        if !joined && main.iter().all(Table::rereads_cheaply) {
+        if self.completes_while_reading() {
             let mut ordinal = 0usize;
             for (table, b) in main.iter().zip(bindings) {
                 // Only the key columns are needed to know where each loan ends.
