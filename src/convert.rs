@@ -261,6 +261,42 @@ fn read_inputs(
     Ok((main, schedule))
 }
 
+impl Summary {
+    /// The review page's title (the input files) and its lines about the conversion.
+    pub fn page_about(&self) -> (String, Vec<String>) {
+        let mut files: Vec<&str> = Vec::new();
+        for input in &self.inputs {
+            if !files.contains(&input.file.as_str()) {
+                files.push(&input.file);
+            }
+        }
+        let mut about = vec![format!("template: {}", self.template)];
+        about.extend(self.inputs.iter().map(|i| {
+            let sheet = i
+                .sheet
+                .as_ref()
+                .map(|s| format!(", sheet {s}"))
+                .unwrap_or_default();
+            format!(
+                "{} input: {}{sheet} (header on row {})",
+                i.role, i.file, i.header_row
+            )
+        }));
+        about.push(self.tool.clone());
+        (files.join(", "), about)
+    }
+
+    /// The row counts, as the review page shows them.
+    pub fn row_totals(&self) -> review::RowTotals {
+        review::RowTotals {
+            read: self.rows.read,
+            used: self.rows.used,
+            ignored: self.rows.ignored,
+            blank: self.rows.blank,
+        }
+    }
+}
+
 /// Source rows of a draft, kept and written to `summary.json` as ranges of consecutive
 /// rows (a loan's rows mostly are).
 #[derive(Debug, Default, Clone)]
@@ -310,14 +346,6 @@ impl Serialize for RowList {
             from: *from,
             to: *to,
         }))
-    }
-}
-
-/// A row of the input, for the review page.
-fn source_row(o: &read::Origin) -> report::SourceRef {
-    report::SourceRef {
-        column: None,
-        ..report::SourceRef::from_origin(o)
     }
 }
 
@@ -570,26 +598,33 @@ impl<'a> Batch<'a> {
             rows,
         });
         self.draft_orders.push(loan.order);
+        let order = loan.order;
+        let entry = review::LoanEntry {
+            rows: loan.rows.iter().map(report::SourceRef::row_of).collect(),
+            key: loan.key.clone(),
+            file: Some(file),
+            draft: Some(value),
+            findings,
+        };
         match &mut self.output {
             Output::Memory { loans, .. } => loans.push(loan),
-            Output::Folder { dir, written, page } => {
-                let path = dir.join(&file);
+            Output::Folder { dir, written, .. } => {
+                let path = dir.join(entry.file.as_deref().unwrap_or_default());
                 emit::write_draft(&path, pretty.as_bytes()).map_err(Error::Emit)?;
                 written.insert(path);
-                page.add(
-                    loan.order,
-                    &review::LoanEntry {
-                        rows: loan.rows.iter().map(source_row).collect(),
-                        key: loan.key,
-                        file: Some(file),
-                        draft: Some(value),
-                        findings: findings.clone(),
-                    },
-                )?;
             }
         }
+        self.show(order, entry)
+    }
+
+    /// Adds a loan to the review page (when writing a folder) and keeps its findings
+    /// when they are wanted.
+    fn show(&mut self, order: usize, entry: review::LoanEntry) -> Result<(), Error> {
+        if let Output::Folder { page, .. } = &mut self.output {
+            page.add(order, &entry)?;
+        }
         if let Some(all) = &mut self.findings {
-            all.extend(findings);
+            all.extend(entry.findings);
         }
         Ok(())
     }
@@ -619,23 +654,18 @@ impl<'a> Batch<'a> {
             rows: RowList::of(&failed.rows),
         });
         self.error_orders.push(failed.order);
-        match &mut self.output {
-            Output::Memory { failed: all, .. } => all.push(failed),
-            Output::Folder { page, .. } => page.add(
-                FAILED_ORDER + failed.order,
-                &review::LoanEntry {
-                    rows: failed.rows.iter().map(source_row).collect(),
-                    key: failed.key,
-                    file: None,
-                    draft: None,
-                    findings: findings.clone(),
-                },
-            )?,
+        let entry = review::LoanEntry {
+            rows: failed.rows.iter().map(report::SourceRef::row_of).collect(),
+            key: failed.key.clone(),
+            file: None,
+            draft: None,
+            findings,
+        };
+        let order = FAILED_ORDER + failed.order;
+        if let Output::Memory { failed: all, .. } = &mut self.output {
+            all.push(failed);
         }
-        if let Some(all) = &mut self.findings {
-            all.extend(findings);
-        }
-        Ok(())
+        self.show(order, entry)
     }
 
     /// Completes the summary once every loan is in: inputs, row counts, export order.
@@ -873,30 +903,6 @@ fn input_line(input: &InputSummary) -> String {
     line
 }
 
-/// The review page's title and the lines about the conversion.
-fn page_about(s: &Summary) -> (String, Vec<String>) {
-    let mut files: Vec<&str> = Vec::new();
-    for input in &s.inputs {
-        if !files.contains(&input.file.as_str()) {
-            files.push(&input.file);
-        }
-    }
-    let mut about = vec![format!("template: {}", s.template)];
-    about.extend(s.inputs.iter().map(|i| {
-        let sheet = i
-            .sheet
-            .as_ref()
-            .map(|s| format!(", sheet {s}"))
-            .unwrap_or_default();
-        format!(
-            "{} input: {}{sheet} (header on row {})",
-            i.role, i.file, i.header_row
-        )
-    }));
-    about.push(s.tool.clone());
-    (files.join(", "), about)
-}
-
 /// Runs `convert`: loans are checked and written as soon as their last row is read, so
 /// only the loans still open are held in memory.
 pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
@@ -938,14 +944,8 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
         w.write_all(b"\n")
     })
     .map_err(Error::Emit)?;
-    let (title, about) = page_about(&s);
-    let rows = review::RowTotals {
-        read: s.rows.read,
-        used: s.rows.used,
-        ignored: s.rows.ignored,
-        blank: s.rows.blank,
-    };
-    page.finish(&title, &about, Some(rows))?;
+    let (title, about) = s.page_about();
+    page.finish(&title, &about, Some(s.row_totals()))?;
 
     let say = |line: String| {
         if !args.quiet {

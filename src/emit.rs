@@ -288,12 +288,6 @@ impl FileNamer {
     }
 }
 
-/// File names for all keys of a batch, as [`FileNamer`] gives them in this order.
-pub fn file_names(keys: &[&str]) -> Vec<String> {
-    let mut namer = FileNamer::default();
-    keys.iter().map(|k| namer.name(k)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,7 +310,8 @@ mod tests {
 
     #[test]
     fn case_collisions_get_hashes() {
-        let names = file_names(&["ab", "AB", "cd"]);
+        let mut namer = FileNamer::default();
+        let names: Vec<String> = ["ab", "AB", "cd"].iter().map(|k| namer.name(k)).collect();
         assert_ne!(names[0].to_lowercase(), names[1].to_lowercase());
         assert_eq!(names[2], "cd.json");
     }

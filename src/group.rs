@@ -414,47 +414,6 @@ fn row_key(
     }
 }
 
-/// Groups the rows of the main tables (and the schedule table) into loans, collected.
-pub fn group(
-    template: &Template,
-    main: &[Table],
-    schedule: Option<&Table>,
-    options: &Options<'_>,
-) -> Result<Grouped, GroupError> {
-    let mut loans = Vec::new();
-    let mut failed = Vec::new();
-    let counts = group_each(template, main, schedule, options, &mut |complete| {
-        match complete.finish() {
-            Done::Loan(l) => loans.push(*l),
-            Done::Failed(f) => failed.push(f),
-        }
-        Ok(())
-    })?;
-    loans.sort_by_key(|l| l.order);
-    failed.sort_by_key(|f| f.order);
-    Ok(Grouped {
-        loans,
-        failed,
-        ignored: counts.ignored,
-        rows_read: counts.rows_read,
-    })
-}
-
-/// Groups the rows into loans and hands each loan to `done` as soon as its last row has
-/// been read, so that only the loans still open are held: a first pass over the main
-/// inputs notes where each loan key is seen last. With a schedule input every loan
-/// stays open until that input has been read.
-pub fn group_each(
-    template: &Template,
-    main: &[Table],
-    schedule: Option<&Table>,
-    options: &Options<'_>,
-    done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
-) -> Result<Counts, GroupError> {
-    let plan = Plan::new(template, main, schedule, options).map_err(GroupError::Bind)?;
-    plan.run(done)
-}
-
 /// The template bound to the inputs: checked before anything is read or written.
 pub struct Plan<'a> {
     template: &'a Template,
@@ -521,7 +480,10 @@ impl<'a> Plan<'a> {
         self.schedule.is_none() && self.main.iter().all(Table::rereads_cheaply)
     }
 
-    /// Reads the inputs and hands over each loan as soon as it is complete.
+    /// Reads the inputs and hands over each loan as soon as it is complete: a first pass
+    /// over the main inputs notes where each loan key is seen last, so that only the
+    /// loans still open are held. Without one (see [`Plan::completes_while_reading`])
+    /// every loan is handed over after the last row.
     pub fn run(
         &self,
         done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
@@ -529,7 +491,6 @@ impl<'a> Plan<'a> {
         let (template, main, options, bindings) =
             (self.template, self.main, &self.options, &self.bindings);
         let mut counts = Counts::default();
-        let joined = self.schedule.is_some();
         // Where each key is seen last (row ordinal over all main tables).
         let mut last: HashMap<String, usize> = HashMap::new();
         // Without a first pass no loan is known to be complete before the end: a sheet
@@ -680,7 +641,8 @@ impl<'a> Plan<'a> {
                     }
                 }
                 loan.problems.extend(problems);
-                if !joined && last.get(&loan.key) == Some(&this) {
+                // (Empty without a first pass: the loans are then all handed over below.)
+                if last.get(&loan.key) == Some(&this) {
                     let key = loan.key.clone();
                     if let Some(p) = pending.remove(&key) {
                         last.remove(&key);

@@ -43,6 +43,14 @@ pub struct SourceRef {
 }
 
 impl SourceRef {
+    /// The row of a place, without its column.
+    pub fn row_of(origin: &Origin) -> SourceRef {
+        SourceRef {
+            column: None,
+            ..SourceRef::from_origin(origin)
+        }
+    }
+
     pub fn from_origin(origin: &Origin) -> SourceRef {
         SourceRef {
             file: origin.source.file.clone(),

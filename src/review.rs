@@ -105,10 +105,6 @@ impl ReviewInput {
                 None => of_failed.entry(&f.draft).or_default().push(f.clone()),
             }
         }
-        let row = |o: &crate::read::Origin| SourceRef {
-            column: None,
-            ..SourceRef::from_origin(o)
-        };
         let mut loans: Vec<LoanEntry> = converted
             .grouped
             .loans
@@ -118,7 +114,7 @@ impl ReviewInput {
                 key: loan.key.clone(),
                 file: Some(entry.file.clone()),
                 draft: serde_json::to_value(&loan.draft).ok(),
-                rows: loan.rows.iter().map(row).collect(),
+                rows: loan.rows.iter().map(SourceRef::row_of).collect(),
                 findings: of_file.remove(entry.file.as_str()).unwrap_or_default(),
             })
             .collect();
@@ -126,38 +122,14 @@ impl ReviewInput {
             key: failed.key.clone(),
             file: None,
             draft: None,
-            rows: failed.rows.iter().map(row).collect(),
+            rows: failed.rows.iter().map(SourceRef::row_of).collect(),
             findings: of_failed.remove(failed.key.as_str()).unwrap_or_default(),
         }));
-        let s = &converted.summary;
-        let mut files: Vec<&str> = Vec::new();
-        for input in &s.inputs {
-            if !files.contains(&input.file.as_str()) {
-                files.push(&input.file);
-            }
-        }
-        let mut about = vec![format!("template: {}", s.template)];
-        about.extend(s.inputs.iter().map(|i| {
-            let sheet = i
-                .sheet
-                .as_ref()
-                .map(|s| format!(", sheet {s}"))
-                .unwrap_or_default();
-            format!(
-                "{} input: {}{sheet} (header on row {})",
-                i.role, i.file, i.header_row
-            )
-        }));
-        about.push(s.tool.clone());
+        let (title, about) = converted.summary.page_about();
         ReviewInput {
-            title: files.join(", "),
+            title,
             about,
-            rows: Some(RowTotals {
-                read: s.rows.read,
-                used: s.rows.used,
-                ignored: s.rows.ignored,
-                blank: s.rows.blank,
-            }),
+            rows: Some(converted.summary.row_totals()),
             loans,
         }
     }
