@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::TrySendError;
 
 use serde::Serialize;
 
@@ -413,6 +414,9 @@ enum Output<'a> {
         dir: &'a Path,
         written: HashSet<PathBuf>,
         page: Box<review::PageWriter>,
+        /// Drafts written before grouping started over (see [`Batch::restart`]): those
+        /// not written again are removed at the end.
+        abandoned: Vec<PathBuf>,
     },
 }
 
@@ -421,6 +425,7 @@ enum Output<'a> {
 /// report, the annotated workbook or the caller needs them.
 struct Batch<'a> {
     template: &'a Template,
+    args: &'a ConvertArgs,
     options: &'a validate::Options,
     namer: emit::FileNamer,
     duplicates: validate::BatchCheck,
@@ -440,6 +445,8 @@ struct Batch<'a> {
 enum Work {
     Complete(group::Complete),
     Prepared(Prepared),
+    /// Grouping starts over: forget the loans taken so far.
+    Restart,
 }
 
 /// A loan built and checked, before it is named, counted and written (which must happen
@@ -494,6 +501,7 @@ impl<'a> Batch<'a> {
     ) -> Batch<'a> {
         Batch {
             template,
+            args,
             options: &args.checks.options,
             namer: emit::FileNamer::default(),
             duplicates: validate::BatchCheck::default(),
@@ -534,11 +542,43 @@ impl<'a> Batch<'a> {
         let prepared = match work {
             Work::Complete(complete) => prepare(self.template, self.options, complete),
             Work::Prepared(prepared) => prepared,
+            Work::Restart => return self.restart(),
         };
         match prepared {
             Prepared::Draft(draft) => self.draft(*draft),
             Prepared::Failed(failed) => self.failed(failed),
         }
+    }
+
+    /// Forgets the loans taken so far: grouping guessed that each loan's rows come
+    /// together, found a loan's rows after it had ended, and starts over. The drafts
+    /// written so far stay until the end, where those not written again are removed.
+    fn restart(&mut self) -> Result<(), Error> {
+        let empty = || Output::Memory {
+            loans: Vec::new(),
+            failed: Vec::new(),
+        };
+        let output = match std::mem::replace(&mut self.output, empty()) {
+            Output::Memory { .. } => empty(),
+            Output::Folder {
+                dir,
+                written,
+                page,
+                mut abandoned,
+            } => {
+                // The page's temporary file goes before its successor takes its name.
+                drop(page);
+                abandoned.extend(written);
+                Output::Folder {
+                    dir,
+                    written: HashSet::new(),
+                    page: Box::new(review::PageWriter::new(dir)?),
+                    abandoned,
+                }
+            }
+        };
+        *self = Batch::new(self.template, self.args, self.findings.is_some(), output);
+        Ok(())
     }
 
     /// A built loan: checked, counted, written.
@@ -777,9 +817,10 @@ fn group_options(args: &ConvertArgs) -> group::Options<'_> {
     }
 }
 
-/// Groups on one thread while this one checks and writes the loans as they come: the
-/// two halves take about as long, and the machines this runs on have two cores or
-/// more. A bounded channel keeps only a few finished loans in flight.
+/// Groups on one thread while this one checks and writes the loans as they come (the
+/// machines this runs on have two cores or more). A bounded channel keeps only a few
+/// finished loans in flight; when it is full, the grouping thread builds and checks the
+/// next loan itself, so that neither thread waits for the other.
 fn pipeline(
     plan: &group::Plan<'_>,
     batch: &mut Batch<'_>,
@@ -792,16 +833,32 @@ fn pipeline(
     let (template, options) = (batch.template, batch.options);
     std::thread::scope(|scope| {
         let grouping = scope.spawn(move || {
-            plan.run(&mut |complete| {
-                let work = if build_here {
-                    Work::Prepared(prepare(template, options, complete))
-                } else {
-                    Work::Complete(complete)
-                };
-                sender
-                    .send(work)
-                    .map_err(|_| Error::Usage("stopped".into()))
-            })
+            plan.run(
+                &mut |complete| {
+                    let stopped = || Error::Usage("stopped".into());
+                    if build_here {
+                        return sender
+                            .send(Work::Prepared(prepare(template, options, complete)))
+                            .map_err(|_| stopped());
+                    }
+                    // The loan goes to this thread's receiver to be built there, unless it
+                    // has fallen behind (the channel is full): this thread then builds it
+                    // itself, and the two share the work whichever is slower.
+                    match sender.try_send(Work::Complete(complete)) {
+                        Ok(()) => Ok(()),
+                        Err(TrySendError::Full(Work::Complete(complete))) => sender
+                            .send(Work::Prepared(prepare(template, options, complete)))
+                            .map_err(|_| stopped()),
+                        Err(TrySendError::Full(work)) => sender.send(work).map_err(|_| stopped()),
+                        Err(TrySendError::Disconnected(_)) => Err(stopped()),
+                    }
+                },
+                &mut || {
+                    sender
+                        .send(Work::Restart)
+                        .map_err(|_| Error::Usage("stopped".into()))
+                },
+            )
         });
         let mut failure = None;
         for done in &receiver {
@@ -917,6 +974,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
         dir: &args.out,
         written: HashSet::new(),
         page: Box::new(review::PageWriter::new(&args.out)?),
+        abandoned: Vec::new(),
     };
     let keep = !args.checks.reports.is_empty() || args.annotate.is_some();
     let mut batch = Batch::new(&template, args, keep, output);
@@ -934,10 +992,17 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
         output,
         ..
     } = batch;
-    let Output::Folder { written, page, .. } = output else {
+    let Output::Folder {
+        written,
+        page,
+        abandoned,
+        ..
+    } = output
+    else {
         unreachable!("convert writes its loans to the folder")
     };
     emit::remove_stale(&previous, &written).map_err(Error::Emit)?;
+    emit::remove_stale(&abandoned, &written).map_err(Error::Emit)?;
     emit::sync_dir(&args.out);
     emit::write_atomic_with(&args.out.join(emit::SUMMARY), |w| {
         serde_json::to_writer_pretty(&mut *w, &s)?;

@@ -8,7 +8,7 @@
 //! Loan-level values repeated on several rows must agree. A loan with any problem is
 //! not built; its problems and rows are reported and the other loans go on.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -150,6 +150,8 @@ struct Pending {
     terms: Fields,
     seen_loan: Seen,
     seen_terms: Seen,
+    /// The row ordinal of the loan's last row, when a first pass found it.
+    ends_at: Option<usize>,
 }
 
 struct Bindings {
@@ -238,24 +240,6 @@ fn why_no_key(row: &Row, key_column: &str) -> String {
     }
 }
 
-fn read_fields(
-    bounds: &[Bound],
-    table: &Table,
-    row: &Row,
-    n: Option<usize>,
-    problems: &mut Vec<Problem>,
-) -> Fields {
-    let mut out = Vec::new();
-    for b in bounds {
-        match b.read(table, row, n) {
-            Ok(Some(v)) => out.push((b.name, v, b.origin(table, row, n))),
-            Ok(None) => {}
-            Err(p) => problems.push(p),
-        }
-    }
-    out
-}
-
 /// Merges values into `into` as each field's `combine` says; by default values must
 /// agree and a disagreement is a problem.
 fn merge_agreeing(
@@ -302,34 +286,43 @@ fn read_installment(
     problems: &mut Vec<Problem>,
 ) -> Option<(NaiveDate, Money, Money, Origin)> {
     let before = problems.len();
-    let values = read_fields(bounds, table, row, n, problems);
-    if values.is_empty() {
-        return None;
+    // The first field read, and the date field when read (with its date, if it is one).
+    let mut first: Option<&Bound> = None;
+    let mut date: Option<(&Bound, Option<NaiveDate>)> = None;
+    let (mut principal, mut interest) = (Money::ZERO, Money::ZERO);
+    for bound in bounds {
+        match bound.read(table, row, n) {
+            Ok(Some(value)) => {
+                first.get_or_insert(bound);
+                match (bound.name, value) {
+                    ("date", Value::Date(d)) => date = Some((bound, Some(d))),
+                    ("date", _) => date = Some((bound, None)),
+                    ("principal", Value::Money(m)) => principal = m,
+                    ("interest", Value::Money(m)) => interest = m,
+                    _ => {}
+                }
+            }
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
     }
-    let get = |name: &str| values.iter().find(|(n2, _, _)| *n2 == name);
-    let date = get("date");
-    let origin = date.map_or_else(|| values[0].2.clone(), |d| d.2.clone());
-    let (Some((_, Value::Date(date), _)), principal, interest) =
-        (date, get("principal"), get("interest"))
-    else {
+    let first = first?;
+    let Some((bound, Some(date))) = date else {
         if problems.len() == before {
+            let bound = date.map_or(first, |(b, _)| b);
             problems.push(Problem {
                 rule: "input-value",
-                origin,
+                origin: bound.origin(table, row, n),
                 value: None,
                 message: "installment without a due date".into(),
             });
         }
         return None;
     };
-    let money = |v: Option<&(&str, Value, Origin)>| match v {
-        Some((_, Value::Money(m), _)) => *m,
-        _ => Money::ZERO,
-    };
     if problems.len() > before {
         return None;
     }
-    Some((*date, money(principal), money(interest), origin))
+    Some((date, principal, interest, bound.origin(table, row, n)))
 }
 
 /// A loan whose rows have all been read, to be built with [`Complete::finish`] (by the
@@ -378,6 +371,69 @@ pub struct Counts {
 enum RowKey {
     Key { key: String, from_group_key: bool },
     Ignored(String),
+}
+
+impl Default for RowKey {
+    fn default() -> RowKey {
+        RowKey::Ignored(String::new())
+    }
+}
+
+/// A value worked out from a few cells of a row (a key), kept for the next rows while
+/// their cells are the same: an export repeats a loan's key on each of its rows.
+#[derive(Default)]
+struct Reuse<T> {
+    /// The cells `value` was worked out from, when it may be reused.
+    cells: Option<Vec<Cell>>,
+    value: T,
+}
+
+impl<T: Default> Reuse<T> {
+    /// The value for `row`: the kept one when the row's cells in `columns` are the same as
+    /// those it was worked out from, else `work()`'s, kept when its flag says it may be
+    /// (a value read with a problem is worked out again on every row, which reports the
+    /// problem on each).
+    fn get(&mut self, columns: &[usize], row: &Row, work: impl FnOnce() -> (T, bool)) -> &T {
+        let same = self.cells.as_ref().is_some_and(|cells| {
+            cells.len() == columns.len()
+                && columns
+                    .iter()
+                    .zip(cells)
+                    .all(|(c, cell)| row.cell(*c) == cell)
+        });
+        if !same {
+            let (value, reusable) = work();
+            self.value = value;
+            self.cells = reusable.then(|| columns.iter().map(|c| row.cell(*c).clone()).collect());
+        }
+        &self.value
+    }
+}
+
+/// The columns a loan's key is read from (loan key and group key).
+fn key_columns(b: &Bindings) -> Vec<usize> {
+    std::iter::once(&b.loan_key)
+        .chain(&b.group_key)
+        .flat_map(Bound::columns)
+        .collect()
+}
+
+/// [`row_key`], reused while the key columns repeat.
+fn row_key_reused<'k>(
+    keys: &'k mut Reuse<RowKey>,
+    columns: &[usize],
+    b: &Bindings,
+    template: &Template,
+    table: &Table,
+    row: &Row,
+    problems: &mut Vec<Problem>,
+) -> &'k RowKey {
+    keys.get(columns, row, || {
+        let before = problems.len();
+        let key = row_key(b, template, table, row, problems);
+        let reusable = problems.len() == before && matches!(key, RowKey::Key { .. });
+        (key, reusable)
+    })
 }
 
 fn row_key(
@@ -480,45 +536,88 @@ impl<'a> Plan<'a> {
         self.schedule.is_none() && self.main.iter().all(Table::rereads_cheaply)
     }
 
-    /// Reads the inputs and hands over each loan as soon as it is complete: a first pass
-    /// over the main inputs notes where each loan key is seen last, so that only the
-    /// loans still open are held. Without one (see [`Plan::completes_while_reading`])
-    /// every loan is handed over after the last row.
+    /// Reads the inputs and hands over each loan as soon as it is complete, so that only
+    /// the loans still open are held:
+    /// - a text file is read once on the guess that each loan's rows come together (as
+    ///   exports sorted by loan list them), a loan ending where the next one starts. When
+    ///   a loan's key comes back after it ended, the guess was wrong: `restart` is called
+    ///   (the loans handed over so far are to be forgotten) and the file is read again,
+    ///   after a first pass that notes the row where each key is seen last;
+    /// - without cheap passes (see [`Plan::completes_while_reading`]) every loan is
+    ///   handed over after the last row.
     pub fn run(
         &self,
         done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
+        restart: &mut dyn FnMut() -> Result<(), crate::Error>,
     ) -> Result<Counts, GroupError> {
+        // A sheet streamed from a workbook is read once, as calamine parses it.
+        if !self.completes_while_reading() {
+            return self.pass(Ends::End, done).map(Pass::counts);
+        }
+        if let Pass::Done(counts) = self.pass(Ends::KeyChange(HashSet::new()), done)? {
+            return Ok(counts);
+        }
+        restart().map_err(GroupError::Stop)?;
+        let last = self.last_rows()?;
+        self.pass(Ends::LastRow(last), done).map(Pass::counts)
+    }
+
+    /// The ordinal (over all main tables' data rows) of the row where each key is seen
+    /// last. Only the key columns are read.
+    fn last_rows(&self) -> Result<HashMap<String, usize>, GroupError> {
+        let mut last: HashMap<String, usize> = HashMap::new();
+        let mut ordinal = 0usize;
+        for (table, b) in self.main.iter().zip(&self.bindings) {
+            let columns = key_columns(b);
+            let mut rows = table
+                .data_rows_keeping(Some(&columns))
+                .map_err(GroupError::Read)?;
+            let mut keys = Reuse::default();
+            while let Some(row) = rows.next_row() {
+                let row = row.map_err(GroupError::Read)?;
+                let mut problems = Vec::new();
+                let key = row_key_reused(
+                    &mut keys,
+                    &columns,
+                    b,
+                    self.template,
+                    table,
+                    row,
+                    &mut problems,
+                );
+                if let RowKey::Key { key, .. } = key {
+                    match last.get_mut(key.as_str()) {
+                        Some(at) => *at = ordinal,
+                        None => {
+                            last.insert(key.clone(), ordinal);
+                        }
+                    }
+                }
+                ordinal += 1;
+            }
+        }
+        Ok(last)
+    }
+
+    /// One pass over the inputs, handing over loans as `ends` says they end.
+    fn pass(
+        &self,
+        mut ends: Ends,
+        done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
+    ) -> Result<Pass, GroupError> {
         let (template, main, options, bindings) =
             (self.template, self.main, &self.options, &self.bindings);
         let mut counts = Counts::default();
-        // Where each key is seen last (row ordinal over all main tables).
-        let mut last: HashMap<String, usize> = HashMap::new();
-        // Without a first pass no loan is known to be complete before the end: a sheet
-        // streamed from a workbook is read once, as calamine parses it, and its loans
-        // are all built at the end.
-        if self.completes_while_reading() {
-            let mut ordinal = 0usize;
-            for (table, b) in main.iter().zip(bindings) {
-                // Only the key columns are needed to know where each loan ends.
-                let columns: Vec<usize> = std::iter::once(&b.loan_key)
-                    .chain(&b.group_key)
-                    .flat_map(Bound::columns)
-                    .collect();
-                let rows = table
-                    .data_rows_keeping(Some(&columns))
-                    .map_err(GroupError::Read)?;
-                for row in rows {
-                    let row = row.map_err(GroupError::Read)?;
-                    let mut problems = Vec::new();
-                    if let RowKey::Key { key, .. } =
-                        row_key(b, template, table, &row, &mut problems)
-                    {
-                        last.insert(key, ordinal);
-                    }
-                    ordinal += 1;
-                }
-            }
-        }
+        let hand_over = |done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
+                         pending: Pending| {
+            done(Complete {
+                pending,
+                image_limit: options.image_limit,
+            })
+            .map_err(GroupError::Stop)
+        };
+        // The loan whose rows are being read (`Ends::KeyChange`).
+        let mut open: Option<String> = None;
         let mut pending: HashMap<String, Pending> = HashMap::new();
         let mut ordinal = 0usize;
         for (table_index, (table, b)) in main.iter().zip(bindings).enumerate() {
@@ -528,40 +627,75 @@ impl<'a> Plan<'a> {
                 all.dedup();
                 all
             };
+            let columns = key_columns(b);
+            let borrower_columns = b.borrower_key.as_ref().map(Bound::columns);
+            let mut keys = Reuse::default();
+            let mut borrower_keys: Reuse<Option<String>> = Reuse::default();
             let mut rows = table.data_rows().map_err(GroupError::Read)?;
             let mut read = 0usize;
-            for row in rows.by_ref() {
+            while let Some(row) = rows.next_row() {
                 let row = row.map_err(GroupError::Read)?;
                 let this = ordinal;
                 ordinal += 1;
                 read += 1;
-                let row_origin = table.origin(&row, None);
+                let row_origin = table.origin(row, None);
                 let mut problems = Vec::new();
-                let (key, from_group_key) = match row_key(b, template, table, &row, &mut problems) {
+                let (key, from_group_key) = match row_key_reused(
+                    &mut keys,
+                    &columns,
+                    b,
+                    template,
+                    table,
+                    row,
+                    &mut problems,
+                ) {
                     RowKey::Key {
                         key,
                         from_group_key,
-                    } => (key, from_group_key),
+                    } => (key.as_str(), *from_group_key),
                     RowKey::Ignored(reason) => {
                         counts.ignored.push(IgnoredRow {
                             origin: row_origin,
-                            reason,
+                            reason: reason.clone(),
                         });
                         continue;
                     }
                 };
-                let loan = pending.entry(key).or_insert_with_key(|key| Pending {
-                    key: key.clone(),
-                    from_group_key,
-                    order: this,
-                    ..Pending::default()
-                });
+                if let Ends::KeyChange(ended) = &mut ends
+                    && open.as_deref() != Some(key)
+                {
+                    if ended.contains(key) {
+                        return Ok(Pass::Unsorted);
+                    }
+                    if let Some(previous) = open.replace(key.to_string()) {
+                        if let Some(p) = pending.remove(&previous) {
+                            hand_over(done, p)?;
+                        }
+                        ended.insert(previous);
+                    }
+                }
+                if !pending.contains_key(key) {
+                    let loan = Pending {
+                        key: key.to_string(),
+                        from_group_key,
+                        order: this,
+                        ends_at: match &mut ends {
+                            Ends::LastRow(last) => last.remove(key),
+                            _ => None,
+                        },
+                        ..Pending::default()
+                    };
+                    pending.insert(key.to_string(), loan);
+                }
+                let Some(loan) = pending.get_mut(key) else {
+                    continue;
+                };
                 loan.rows.push(row_origin.clone());
                 let values = read_changed(
                     &b.loan,
                     table_index,
                     table,
-                    &row,
+                    row,
                     &mut loan.seen_loan,
                     &mut problems,
                 );
@@ -570,27 +704,31 @@ impl<'a> Plan<'a> {
                     &b.terms,
                     table_index,
                     table,
-                    &row,
+                    row,
                     &mut loan.seen_terms,
                     &mut problems,
                 );
                 merge_agreeing(&mut loan.terms, values, &b.terms, "loan", &mut problems);
-                let explicit_key =
-                    b.borrower_key
-                        .as_ref()
-                        .map(|k| match k.read(table, &row, None) {
-                            Ok(v) => v.map(|v| v.to_string()),
-                            Err(p) => {
-                                problems.push(p);
-                                None
-                            }
-                        });
+                let explicit_key = match (&b.borrower_key, &borrower_columns) {
+                    (Some(k), Some(columns)) => Some(
+                        borrower_keys
+                            .get(columns, row, || match k.read(table, row, None) {
+                                Ok(v) => (v.map(|v| v.to_string()), true),
+                                Err(p) => {
+                                    problems.push(p);
+                                    (None, false)
+                                }
+                            })
+                            .as_deref(),
+                    ),
+                    _ => None,
+                };
                 // A flat export repeats a borrower on each of its installment rows.
-                let known = match (template.shape, &explicit_key) {
+                let known = match (template.shape, explicit_key) {
                     (Shape::Flat, Some(Some(k))) => loan
                         .borrowers
                         .iter()
-                        .position(|x| x.key.as_ref() == Some(k)),
+                        .position(|x| x.key.as_deref() == Some(k)),
                     _ => None,
                 };
                 let mut seen = Seen::default();
@@ -598,16 +736,19 @@ impl<'a> Plan<'a> {
                     &b.borrower,
                     table_index,
                     table,
-                    &row,
+                    row,
                     known.map_or(&mut seen, |i| &mut loan.borrowers[i].seen),
                     &mut problems,
                 );
-                let borrower_key = match explicit_key {
-                    Some(k) => k,
-                    None => values
+                let client_id;
+                let borrower_key = if let Some(k) = explicit_key {
+                    k
+                } else {
+                    client_id = values
                         .iter()
                         .find(|(n, _, _)| *n == "client_id")
-                        .map(|(_, v, _)| v.to_string()),
+                        .map(|(_, v, _)| v.to_string());
+                    client_id.as_deref()
                 };
                 add_borrower(
                     loan,
@@ -624,7 +765,7 @@ impl<'a> Plan<'a> {
                         loan.installments.extend(read_installment(
                             &b.schedule,
                             table,
-                            &row,
+                            row,
                             None,
                             &mut problems,
                         ));
@@ -634,23 +775,17 @@ impl<'a> Plan<'a> {
                         loan.installments.extend(read_installment(
                             &b.schedule,
                             table,
-                            &row,
+                            row,
                             Some(*n),
                             &mut problems,
                         ));
                     }
                 }
                 loan.problems.extend(problems);
-                // (Empty without a first pass: the loans are then all handed over below.)
-                if last.get(&loan.key) == Some(&this) {
+                if loan.ends_at == Some(this) {
                     let key = loan.key.clone();
                     if let Some(p) = pending.remove(&key) {
-                        last.remove(&key);
-                        done(Complete {
-                            pending: p,
-                            image_limit: options.image_limit,
-                        })
-                        .map_err(GroupError::Stop)?;
+                        hand_over(done, p)?;
                     }
                 }
             }
@@ -668,13 +803,37 @@ impl<'a> Plan<'a> {
             join_schedule(sb, table, &mut pending, &index, &mut counts)?;
         }
         for p in pending {
-            done(Complete {
-                pending: p,
-                image_limit: options.image_limit,
-            })
-            .map_err(GroupError::Stop)?;
+            hand_over(done, p)?;
         }
-        Ok(counts)
+        Ok(Pass::Done(counts))
+    }
+}
+
+/// When the loans read so far are known to be complete.
+enum Ends {
+    /// Each loan ends at the row ordinal a first pass noted for its key.
+    LastRow(HashMap<String, usize>),
+    /// A loan ends where the next loan's rows begin, on the guess that each loan's rows
+    /// come together. The keys of ended loans are kept to catch one that comes back.
+    KeyChange(HashSet<String>),
+    /// Every loan ends after the last row.
+    End,
+}
+
+/// How a pass went.
+enum Pass {
+    Done(Counts),
+    /// A loan's rows came back after it ended (only with `Ends::KeyChange`).
+    Unsorted,
+}
+
+impl Pass {
+    /// The counts of a pass that cannot find its guess wrong.
+    fn counts(self) -> Counts {
+        match self {
+            Pass::Done(counts) => counts,
+            Pass::Unsorted => unreachable!("only a pass that guesses can find it wrong"),
+        }
     }
 }
 
@@ -682,17 +841,17 @@ impl<'a> Plan<'a> {
 fn add_borrower(
     loan: &mut Pending,
     shape: Shape,
-    key: Option<String>,
+    key: Option<&str>,
     values: Fields,
     seen: Seen,
     bounds: &[Bound],
     row: &Origin,
     problems: &mut Vec<Problem>,
 ) {
-    let existing = key.as_ref().and_then(|k| {
+    let existing = key.and_then(|k| {
         loan.borrowers
             .iter()
-            .position(|b| b.key.as_ref() == Some(k))
+            .position(|b| b.key.as_deref() == Some(k))
     });
     match (shape, existing) {
         (Shape::Flat, Some(i)) => merge_agreeing(
@@ -709,7 +868,7 @@ fn add_borrower(
             message: "no borrower key: in a flat export each row must name its borrower".into(),
         }),
         (Shape::Flat, None) => loan.borrowers.push(Borrower {
-            key,
+            key: key.map(str::to_string),
             values,
             row: row.row,
             seen,
@@ -717,7 +876,7 @@ fn add_borrower(
         (_, Some(i)) => problems.push(Problem {
             rule: "input-value",
             origin: row.clone(),
-            value: key.clone(),
+            value: key.map(str::to_string),
             message: format!(
                 "is the same borrower as on row {} of loan '{}'",
                 loan.borrowers[i].row, loan.key
@@ -733,7 +892,7 @@ fn add_borrower(
             ),
         }),
         _ => loan.borrowers.push(Borrower {
-            key,
+            key: key.map(str::to_string),
             values,
             row: row.row,
             seen,
@@ -760,9 +919,8 @@ fn join_schedule(
     }
     let mut rows = table.data_rows().map_err(GroupError::Read)?;
     let mut read = 0usize;
-    for row in rows.by_ref() {
+    while let Some(row) = rows.next_row() {
         let row = row.map_err(GroupError::Read)?;
-        let row = row.as_ref();
         read += 1;
         let origin = table.origin(row, None);
         let value = match key.read(table, row, None) {

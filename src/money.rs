@@ -286,6 +286,45 @@ impl Default for NumberFormat {
     }
 }
 
+/// The ASCII digits (and decimal point) of a number being parsed: on the stack for the
+/// lengths amounts have, in a string past that.
+enum Digits {
+    Short([u8; 40], usize),
+    Long(String),
+}
+
+impl Default for Digits {
+    fn default() -> Digits {
+        Digits::Short([0; 40], 0)
+    }
+}
+
+impl Digits {
+    /// Adds an ASCII digit or '.'.
+    fn push(&mut self, c: char) {
+        match self {
+            Digits::Short(bytes, len) if *len < bytes.len() && c.is_ascii() => {
+                // ASCII: one byte, the char's own value.
+                bytes[*len] = u8::try_from(c).unwrap_or(b'?');
+                *len += 1;
+            }
+            Digits::Short(bytes, len) => {
+                let mut long = String::from_utf8_lossy(&bytes[..*len]).into_owned();
+                long.push(c);
+                *self = Digits::Long(long);
+            }
+            Digits::Long(long) => long.push(c),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Digits::Short(bytes, len) => std::str::from_utf8(&bytes[..*len]).unwrap_or(""),
+            Digits::Long(long) => long,
+        }
+    }
+}
+
 impl NumberFormat {
     /// The format for a decimal separator, with the usual thousands separators for it.
     pub fn with_decimal(decimal: char) -> NumberFormat {
@@ -352,26 +391,30 @@ impl NumberFormat {
             Some(i) => (&s[..i], Some(&s[i + self.decimal.len_utf8()..])),
             None => (s, None),
         };
-        let mut digits = String::with_capacity(s.len());
-        let mut group_sizes = Vec::new();
-        let mut current = 0usize;
+        let mut digits = Digits::default();
+        // Digits per group: the first group's size, and whether any later one is not 3.
+        let (mut groups, mut first_group, mut later_not_three, mut current) = (0, 0, false, 0);
+        let mut end_group = |current: usize| {
+            if groups == 0 {
+                first_group = current;
+            } else if current != 3 {
+                later_not_three = true;
+            }
+            groups += 1;
+        };
         for c in int_part.chars() {
             if c.is_ascii_digit() {
                 digits.push(c);
                 current += 1;
             } else if self.thousands.contains(&c) {
-                group_sizes.push(current);
+                end_group(current);
                 current = 0;
             } else {
                 return Err(format!("is not a number ({})", self.describe()));
             }
         }
-        group_sizes.push(current);
-        if group_sizes.len() > 1
-            && (group_sizes[0] == 0
-                || group_sizes[0] > 3
-                || group_sizes[1..].iter().any(|g| *g != 3))
-        {
+        end_group(current);
+        if groups > 1 && (first_group == 0 || first_group > 3 || later_not_three) {
             return Err(format!("is not a number ({})", self.describe()));
         }
         if let Some(frac) = frac_part {
@@ -379,12 +422,13 @@ impl NumberFormat {
                 return Err(format!("is not a number ({})", self.describe()));
             }
             digits.push('.');
-            digits.push_str(frac);
+            frac.chars().for_each(|c| digits.push(c));
         }
+        let digits = digits.as_str();
         if digits.is_empty() || digits == "." {
             return Err("is not a number".into());
         }
-        let value = Decimal::from_str_exact(&digits).map_err(|_| "is out of range".to_string())?;
+        let value = Decimal::from_str_exact(digits).map_err(|_| "is out of range".to_string())?;
         Ok(if negative { -value } else { value })
     }
 }
@@ -413,6 +457,23 @@ mod tests {
         assert_eq!(comma.parse("150\u{a0}000 FCFA").unwrap(), d("150000"));
         assert_eq!(comma.parse("S/ 2.345,5").unwrap(), d("2345.5"));
         assert_eq!(comma.parse("12,5").unwrap(), d("12.5"));
+    }
+
+    #[test]
+    fn long_numbers_parse_as_decimal_does() {
+        let dot = NumberFormat::default();
+        // Past the 40 digits kept on the stack; Decimal has 28 significant digits.
+        let long = format!("0.{}1", "0".repeat(45));
+        assert_eq!(
+            dot.parse(&long).map_err(|_| ()),
+            Decimal::from_str_exact(&long).map_err(|_| ())
+        );
+        let digits = "1234567890".repeat(5);
+        assert_eq!(dot.parse(&digits), Err("is out of range".to_string()));
+        assert_eq!(
+            dot.parse("0012345678901234567890.12345").unwrap(),
+            d("12345678901234567890.12345")
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ type Rows = Vec<(usize, Vec<Cell>)>;
 fn all_rows(table: &Table) -> (Rows, usize) {
     let mut rows = table.data_rows().unwrap();
     let mut seen = Vec::new();
-    for row in &mut rows {
+    while let Some(row) = rows.next_row() {
         let row = row.unwrap();
         seen.push((row.line, row.cells.clone()));
     }
@@ -110,7 +110,7 @@ fn stream_throughput() {
         let start = Instant::now();
         let mut rows = table.data_rows().unwrap();
         let (mut count, mut cells) = (0usize, 0usize);
-        for row in &mut rows {
+        while let Some(row) = rows.next_row() {
             let row = row.unwrap();
             count += 1;
             cells += row.cells.len();

@@ -9,9 +9,7 @@ pub mod header;
 pub mod text;
 pub mod workbook;
 
-use std::borrow::Cow;
 use std::fmt;
-use std::iter::FusedIterator;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -255,6 +253,10 @@ impl Table {
             stream,
             blank_rows: self.blank_rows,
             keep,
+            buffer: Row {
+                line: 0,
+                cells: Vec::new(),
+            },
         })
     }
 }
@@ -265,14 +267,17 @@ enum Rows {
     Sheet(workbook::SheetRows),
 }
 
-/// The data rows of a table, from [`Table::data_rows`]: borrowed from the table while it
-/// holds them, then owned as they are read from the file. A read error ends it.
+/// The data rows of a table, from [`Table::data_rows`], one at a time with
+/// [`DataRows::next_row`]: those the table holds, then those read from the file. A read
+/// error ends it.
 pub struct DataRows<'a> {
     loaded: std::slice::Iter<'a, Row>,
     stream: Option<Rows>,
     blank_rows: usize,
     /// Columns to fill in rows read from disk (all when None).
     keep: Option<Vec<bool>>,
+    /// The row [`DataRows::next_row`] reads into.
+    buffer: Row,
 }
 
 impl DataRows<'_> {
@@ -281,29 +286,27 @@ impl DataRows<'_> {
     pub fn blank_rows(&self) -> usize {
         self.blank_rows
     }
-}
 
-impl<'a> Iterator for DataRows<'a> {
-    type Item = Result<Cow<'a, Row>, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+    /// The next data row, like [`Iterator::next`], but read from disk into a buffer that
+    /// the next call reuses: a pass over a large file allocates almost nothing per row.
+    pub fn next_row(&mut self) -> Option<Result<&Row, ReadError>> {
         if let Some(row) = self.loaded.next() {
-            return Some(Ok(Cow::Borrowed(row)));
+            return Some(Ok(row));
         }
-        let records = self.stream.as_mut()?;
         loop {
-            let next = match records {
-                Rows::Text(records) => records.next_row_keeping(self.keep.as_deref()),
+            let next = match self.stream.as_mut()? {
+                Rows::Text(records) => records.fill_row(self.keep.as_deref(), &mut self.buffer),
                 Rows::Sheet(rows) => rows.next_row().map(|row| {
                     row.map(|row| {
                         let blank = row.is_blank();
-                        (row, blank)
+                        self.buffer = row;
+                        blank
                     })
                 }),
             };
             match next {
-                Ok(Some((_, true))) => self.blank_rows += 1,
-                Ok(Some((row, false))) => return Some(Ok(Cow::Owned(row))),
+                Ok(Some(true)) => self.blank_rows += 1,
+                Ok(Some(false)) => return Some(Ok(&self.buffer)),
                 Ok(None) => {
                     self.stream = None;
                     return None;
@@ -316,8 +319,6 @@ impl<'a> Iterator for DataRows<'a> {
         }
     }
 }
-
-impl FusedIterator for DataRows<'_> {}
 
 /// What the user asked to read: a path and, for workbooks, a sheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -493,11 +494,11 @@ mod tests {
     fn pass(table: &Table) -> (Rows, usize) {
         let mut rows = table.data_rows().unwrap();
         let mut seen = Vec::new();
-        for row in &mut rows {
+        while let Some(row) = rows.next_row() {
             let row = row.unwrap();
             seen.push((row.line, row.cells.clone()));
         }
-        assert!(rows.next().is_none());
+        assert!(rows.next_row().is_none());
         (seen, rows.blank_rows())
     }
 
@@ -656,7 +657,13 @@ mod tests {
         bytes.insert(at, 0xFF);
         std::fs::write(file.path(), bytes).unwrap();
         let mut rows = table.data_rows().unwrap();
-        let error = rows.find_map(Result::err).unwrap().to_string();
+        let error = loop {
+            match rows.next_row() {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break e.to_string(),
+                None => panic!("the changed file reads without error"),
+            }
+        };
         assert!(
             error.starts_with(&format!(
                 "{}: line {line}: cannot parse",
@@ -664,7 +671,7 @@ mod tests {
             )),
             "{error}"
         );
-        assert!(rows.next().is_none());
+        assert!(rows.next_row().is_none());
         drop(file);
         assert!(matches!(table.data_rows(), Err(ReadError::Io { .. })));
     }

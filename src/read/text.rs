@@ -442,47 +442,64 @@ impl Records {
 
     /// The next record as a row (blank ones included), or `None` at the end.
     pub fn next_row(&mut self) -> Result<Option<Row>, ReadError> {
-        Ok(self.next_row_keeping(None)?.map(|(row, _)| row))
+        let mut row = Row {
+            line: 0,
+            cells: Vec::new(),
+        };
+        Ok(self.fill_row(None, &mut row)?.map(|_| row))
     }
 
-    /// The next record as a row, with only the columns marked in `keep` (when given)
-    /// filled in: a pass that needs a few columns does not allocate the others. Also
-    /// says whether the whole record is blank (as [`Row::is_blank`] would say of it).
-    pub fn next_row_keeping(
+    /// Reads the next record into `row`, reusing its cells' strings (a pass over a large
+    /// file then allocates almost nothing per row), with only the columns marked in `keep`
+    /// (when given) filled in. Says whether the whole record is blank (as
+    /// [`Row::is_blank`] would say of it), or `None` at the end.
+    pub fn fill_row(
         &mut self,
         keep: Option<&[bool]>,
-    ) -> Result<Option<(Row, bool)>, ReadError> {
+        row: &mut Row,
+    ) -> Result<Option<bool>, ReadError> {
         let Some(line) = self.advance()? else {
             return Ok(None);
         };
-        let mut cells = Vec::with_capacity(self.record.len());
+        row.line = line;
+        let fields = self.record.len();
+        row.cells.truncate(fields);
+        row.cells.resize(fields, Cell::Empty);
+        // One UTF-8 check for the whole record; each field is then a slice of it (a
+        // field ends at an ASCII delimiter, quote or line end, never inside a character).
+        let whole = std::str::from_utf8(self.record.as_slice()).ok();
         let mut blank = true;
-        for (index, field) in self.record.iter().enumerate() {
+        for (index, cell) in row.cells.iter_mut().enumerate() {
+            let field = &self.record[index];
             if field.is_empty() {
-                cells.push(Cell::Empty);
+                *cell = Cell::Empty;
                 continue;
             }
+            let text = match whole {
+                Some(whole) => Ok(self.record.range(index).map_or("", |r| &whole[r])),
+                None => std::str::from_utf8(field),
+            };
             if let Some(keep) = keep
                 && !keep.get(index).copied().unwrap_or(false)
             {
                 // Blank as `Cell::is_blank` sees it (Unicode whitespace), without a copy;
                 // once a field is not, the others need no look.
                 if blank {
-                    blank = std::str::from_utf8(field).is_ok_and(|t| t.trim().is_empty());
+                    blank = text.is_ok_and(|t| t.trim().is_empty());
                 }
-                cells.push(Cell::Empty);
+                *cell = Cell::Empty;
                 continue;
             }
-            match std::str::from_utf8(field) {
+            match text {
                 Ok(text) => {
                     blank = blank && text.trim().is_empty();
-                    cells.push(Cell::Text(text.to_owned()));
+                    set_text(cell, text);
                 }
                 // Bad bytes are replaced one field at a time as in the whole file: what
                 // ends a field (a delimiter, quote or line end) is ASCII, which also ends
                 // a malformed sequence.
                 Err(_) if self.lossy => {
-                    cells.push(Cell::Text(String::from_utf8_lossy(field).into_owned()));
+                    *cell = Cell::Text(String::from_utf8_lossy(field).into_owned());
                 }
                 // Detection made the stream UTF-8; only a file changed since gets here.
                 Err(e) => {
@@ -493,9 +510,17 @@ impl Records {
                 }
             }
         }
-        let row = Row { line, cells };
-        let blank = blank && row.is_blank();
-        Ok(Some((row, blank)))
+        Ok(Some(blank && row.is_blank()))
+    }
+}
+
+/// Makes `cell` hold `text`, in the string it already has when it is a text cell.
+fn set_text(cell: &mut Cell, text: &str) {
+    if let Cell::Text(s) = cell {
+        s.clear();
+        s.push_str(text);
+    } else {
+        *cell = Cell::Text(text.to_owned());
     }
 }
 
