@@ -458,8 +458,6 @@ enum Prepared {
 
 struct Draft {
     loan: Loan,
-    /// The draft as JSON, as the rules and the review page read it.
-    value: serde_json::Value,
     /// The rules' findings, the batch rules aside.
     found: Vec<validate::Diagnostic>,
     /// The draft file's contents.
@@ -475,12 +473,10 @@ fn prepare(
     match complete.finish() {
         Done::Loan(mut loan) => {
             group::fill_member_ids(template, &mut loan);
-            let value = serde_json::to_value(&loan.draft).unwrap_or_default();
-            let found = validate::check_value(&value, options);
+            let found = validate::check_draft(&loan.draft, options);
             let pretty = loan.draft.to_pretty_json();
             Prepared::Draft(Box::new(Draft {
                 loan: *loan,
-                value,
                 found,
                 pretty,
             }))
@@ -581,35 +577,59 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// A built loan: checked, counted, written.
+    /// A built loan: checked, counted, written, added to the review page.
+    ///
+    /// Its findings are made into [`Finding`]s (with every source cell) only when they
+    /// are kept; otherwise the tally and the page take the diagnostics as they are, with
+    /// the source cells of those the page shows with theirs.
     fn draft(&mut self, draft: Draft) -> Result<(), Error> {
         let Draft {
             loan,
-            value,
             mut found,
             pretty,
         } = draft;
         let file = self.namer.name(&loan.key);
-        found.extend(self.duplicates.check(&loan.key, validate::loan_ids(&value)));
+        found.extend(
+            self.duplicates
+                .check(&loan.key, validate::draft_loan_ids(&loan.draft)),
+        );
         let errors = found
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
         let warnings = found.len() - errors;
-        let findings: Vec<Finding> = found
-            .into_iter()
-            .map(|d| Finding::from_diagnostic(d, &loan, &file))
-            .collect();
-        for f in &findings {
-            self.tally.add(f);
+        let kept: Option<Vec<Finding>> = self.findings.is_some().then(|| {
+            std::mem::take(&mut found)
+                .into_iter()
+                .map(|d| Finding::from_diagnostic(d, &loan, &file))
+                .collect()
+        });
+        match &kept {
+            Some(findings) => {
+                for f in findings {
+                    self.tally.add(f);
+                }
+            }
+            None => {
+                for d in &found {
+                    self.tally.add_parts(&loan.key, d.severity, d.rule, || {
+                        Finding::from_diagnostic(d.clone(), &loan, &file).line()
+                    });
+                }
+            }
         }
         self.tally.drafts += 1;
         let s = &mut self.summary;
         let amount = loan.draft.amount();
         let currency = loan.draft.currency.clone();
-        *s.totals
-            .entry(currency.clone().unwrap_or_else(|| "(no currency)".into()))
-            .or_default() += amount;
+        let total = currency.as_deref().unwrap_or("(no currency)");
+        match s.totals.get_mut(total) {
+            Some(sum) => *sum += amount,
+            None => {
+                s.totals
+                    .insert(total.to_string(), Money::default() + amount);
+            }
+        }
         s.loans += 1;
         if loan.draft.is_group() {
             s.group += 1;
@@ -638,23 +658,60 @@ impl<'a> Batch<'a> {
             rows,
         });
         self.draft_orders.push(loan.order);
-        let order = loan.order;
-        let entry = review::LoanEntry {
-            rows: loan.rows.iter().map(report::SourceRef::row_of).collect(),
-            key: loan.key.clone(),
-            file: Some(file),
-            draft: Some(value),
-            findings,
-        };
-        match &mut self.output {
-            Output::Memory { loans, .. } => loans.push(loan),
-            Output::Folder { dir, written, .. } => {
-                let path = dir.join(entry.file.as_deref().unwrap_or_default());
-                emit::write_draft(&path, pretty.as_bytes()).map_err(Error::Emit)?;
-                written.insert(path);
-            }
+        if let Output::Folder {
+            dir, written, page, ..
+        } = &mut self.output
+        {
+            let path = dir.join(&file);
+            emit::write_draft(&path, pretty.as_bytes()).map_err(Error::Emit)?;
+            written.insert(path);
+            // The page shows the source cells of findings outside its checklist.
+            let sources: Vec<Vec<report::SourceRef>> = match &kept {
+                Some(_) => Vec::new(),
+                None => found
+                    .iter()
+                    .map(|d| {
+                        if review::is_checklist(d.rule) {
+                            Vec::new()
+                        } else {
+                            report::sources_for(&d.field, &loan)
+                        }
+                    })
+                    .collect(),
+            };
+            let shown: Vec<review::FindingData<'_>> = match &kept {
+                Some(findings) => findings.iter().map(review::FindingData::of).collect(),
+                None => found
+                    .iter()
+                    .zip(&sources)
+                    .map(|(d, sources)| review::FindingData {
+                        severity: d.severity,
+                        rule: d.rule,
+                        field: &d.field,
+                        message: &d.message,
+                        value: None,
+                        sources,
+                    })
+                    .collect(),
+            };
+            page.add_draft(
+                loan.order,
+                &review::DraftView {
+                    key: &loan.key,
+                    file: &file,
+                    draft: &loan.draft,
+                    rows: &loan.rows,
+                    findings: &shown,
+                },
+            )?;
         }
-        self.show(order, entry)
+        if let (Some(all), Some(findings)) = (&mut self.findings, kept) {
+            all.extend(findings);
+        }
+        if let Output::Memory { loans, .. } = &mut self.output {
+            loans.push(loan);
+        }
+        Ok(())
     }
 
     /// Adds a loan to the review page (when writing a folder) and keeps its findings

@@ -174,8 +174,26 @@ impl LoanDraft {
 
     /// The draft as pretty JSON, with a final newline.
     pub fn to_pretty_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
-        json.push('\n');
-        json
+        // Written into a buffer of about the draft's size, rather than one grown as the
+        // JSON is written (an installment takes some 90 bytes, a borrower 200).
+        let text = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        let size = 512
+            + 200 * self.entreps.len()
+            + 96 * self.schedule.len()
+            + [
+                &self.description,
+                &self.loanuse,
+                &self.image_encoded,
+                &self.internal_client_id,
+            ]
+            .into_iter()
+            .map(text)
+            .sum::<usize>();
+        let mut json = Vec::with_capacity(size);
+        if serde_json::to_writer_pretty(&mut json, self).is_err() {
+            json.clear();
+        }
+        json.push(b'\n');
+        String::from_utf8(json).unwrap_or_else(|_| "\n".to_string())
     }
 }

@@ -230,20 +230,11 @@ fn short_hash(text: &str) -> String {
 /// already safe are kept as they are; others are cleaned and get a hash of the key so
 /// that two keys never clean to the same name.
 pub fn file_stem(key: &str) -> String {
-    let cleaned: String = key
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() && c.is_ascii() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let cleaned = cleaned.trim_end_matches(['.', ' ']).trim_start_matches('.');
-    let truncated: String = cleaned.chars().take(80).collect();
-    let reserved = RESERVED.contains(&truncated.to_lowercase().split('.').next().unwrap_or(""));
-    if truncated == key && !reserved && !truncated.is_empty() && truncated != summary_stem() {
+    if is_safe_stem(key) {
+        return key.to_string();
+    }
+    let (truncated, reserved) = cleaned_stem(key);
+    if is_own_stem(key, &truncated, reserved) {
         truncated
     } else {
         format!(
@@ -257,6 +248,51 @@ pub fn file_stem(key: &str) -> String {
             short_hash(key)
         )
     }
+}
+
+/// A key cleaned for a file name (unsafe characters replaced, dots trimmed, at most 80
+/// characters), and whether it starts with a name Windows reserves.
+fn cleaned_stem(key: &str) -> (String, bool) {
+    let cleaned: String = key
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() && c.is_ascii() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_end_matches(['.', ' ']).trim_start_matches('.');
+    let truncated: String = cleaned.chars().take(80).collect();
+    let reserved = RESERVED.contains(&truncated.to_lowercase().split('.').next().unwrap_or(""));
+    (truncated, reserved)
+}
+
+/// Whether a key's cleaned form can be its file stem as it is.
+fn is_own_stem(key: &str, cleaned: &str, reserved: bool) -> bool {
+    cleaned == key && !reserved && !cleaned.is_empty() && cleaned != summary_stem()
+}
+
+/// Whether a key is its own file stem in [`file_stem`] (most keys are: `000245`,
+/// `G-0107`): at most 80 ASCII letters, digits, `-`, `_` and `.`, not starting or ending
+/// with `.`, no reserved name before its first `.`, and not `summary`. Decided without
+/// building the cleaned text.
+fn is_safe_stem(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 80
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !key.starts_with('.')
+        && !key.ends_with('.')
+        && key != summary_stem()
+        && !RESERVED.iter().any(|r| {
+            key.split('.')
+                .next()
+                .is_some_and(|first| first.eq_ignore_ascii_case(r))
+        })
 }
 
 fn summary_stem() -> &'static str {
@@ -274,16 +310,19 @@ pub struct FileNamer {
 impl FileNamer {
     pub fn name(&mut self, key: &str) -> String {
         let stem = file_stem(key);
-        let mut name = format!("{stem}.json");
-        if self.taken.contains(&name.to_lowercase()) {
+        let mut name = [stem.as_str(), ".json"].concat();
+        let mut lower = name.to_lowercase();
+        if self.taken.contains(&lower) {
             name = format!("{stem}-{}.json", short_hash(key));
+            lower = name.to_lowercase();
             let mut n = 2;
-            while self.taken.contains(&name.to_lowercase()) {
+            while self.taken.contains(&lower) {
                 name = format!("{stem}-{}-{n}.json", short_hash(key));
+                lower = name.to_lowercase();
                 n += 1;
             }
         }
-        self.taken.insert(name.to_lowercase());
+        self.taken.insert(lower);
         name
     }
 }
@@ -306,6 +345,23 @@ mod tests {
         assert!(file_stem("Préstamo 1").starts_with("Pr_stamo_1-"));
         assert!(file_stem("summary").starts_with("summary-"));
         assert_eq!(file_stem("A/1"), file_stem("A/1"));
+    }
+
+    /// The shortcut for keys that are their own stem gives what cleaning gives.
+    #[test]
+    fn safe_keys_shortcut_agrees_with_cleaning() {
+        for key in [
+            "000245", "G-0107", "a.b", ".a", "a.", "CON", "con.1", "Con", "lpt9.x", "x.con",
+            "summary", "Summary", "a b", "é", "", "_", "-", "..", "a..b",
+        ] {
+            let slow = |key: &str| {
+                let (cleaned, reserved) = cleaned_stem(key);
+                is_own_stem(key, &cleaned, reserved)
+            };
+            assert_eq!(is_safe_stem(key), slow(key), "{key:?}");
+        }
+        let long = "a".repeat(81);
+        assert!(!is_safe_stem(&long) && is_safe_stem(&long[..80]));
     }
 
     #[test]

@@ -973,11 +973,78 @@ fn text_of(fields: &Fields, name: &str) -> Option<String> {
         .map(|(_, v, _)| v.to_string())
 }
 
+/// `{head}{i}` and the `tail` parts, as `format!` writes it, without the formatting
+/// machinery: this names every field of every loan.
+fn indexed(head: &str, i: usize, tail: &[&str]) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i;
+    loop {
+        at -= 1;
+        digits[at] = b"0123456789"[n % 10];
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[at..]).unwrap_or_default();
+    let mut path = String::with_capacity(
+        head.len() + digits.len() + tail.iter().map(|t| t.len()).sum::<usize>(),
+    );
+    path.push_str(head);
+    path.push_str(digits);
+    for t in tail {
+        path.push_str(t);
+    }
+    path
+}
+
+/// A date as `YYYY-MM-DD`, as [`crate::dates::iso`] writes it (written here digit by
+/// digit for every installment; years outside 0-9999 by `dates::iso`).
+fn iso_text(date: NaiveDate) -> String {
+    use chrono::Datelike as _;
+    let year = match u32::try_from(date.year()) {
+        Ok(year) if year <= 9999 => year,
+        _ => return crate::dates::iso(date),
+    };
+    let digit = |n: u32| char::from(b"0123456789"[(n % 10) as usize]);
+    let mut text = String::with_capacity(10);
+    text.extend([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        '-',
+        digit(date.month() / 10),
+        digit(date.month()),
+        '-',
+        digit(date.day() / 10),
+        digit(date.day()),
+    ]);
+    text
+}
+
+/// A value as text, as its `Display` writes it (text values taken as they are).
+fn into_text(value: Value) -> String {
+    match value {
+        Value::Text(text) => text,
+        other => other.to_string(),
+    }
+}
+
+/// Builds a loan from its rows. The borrowers' values and places are moved into the
+/// draft and its field list, not copied.
 fn finish(mut p: Pending, image_limit: u64) -> Done {
     let group = p.borrowers.len() > 1;
     let mut draft = LoanDraft::default();
-    let mut fields: Vec<(String, Origin)> = Vec::new();
+    let values = p.borrowers.iter().map(|b| b.values.len()).sum::<usize>();
+    let mut fields: Vec<(String, Origin)> =
+        Vec::with_capacity(p.loan.len() + values + p.installments.len());
     let currency = text_of(&p.loan, "currency");
+    // An amount can only have more decimals than the currency when it is written with
+    // more: only those go through `check_minor_units`, which looks the currency up.
+    let units = currency.as_deref().and_then(crate::money::minor_units);
+    let may_be_too_precise = |m: Money| units.is_some_and(|u| m.0.scale() > u);
     for (name, value, origin) in &p.loan {
         if !group && crate::draft::GROUP_ONLY.contains(name) {
             continue;
@@ -1008,23 +1075,24 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
         fields.push(((*name).to_string(), origin.clone()));
     }
     let mut not_pictured = Vec::new();
-    for (i, b) in p.borrowers.iter().enumerate() {
+    for (i, b) in std::mem::take(&mut p.borrowers).into_iter().enumerate() {
         let mut e = Entrep::default();
         let mut pictured = false;
-        for (name, value, origin) in &b.values {
-            match (*name, value) {
+        for (name, value, origin) in b.values {
+            match (name, value) {
                 ("name", Value::Name(first, last)) => {
-                    e.first_name = Some(first.clone()).filter(|s| !s.is_empty());
-                    e.last_name = Some(last.clone()).filter(|s| !s.is_empty());
+                    e.first_name = Some(first).filter(|s| !s.is_empty());
+                    e.last_name = Some(last).filter(|s| !s.is_empty());
                 }
-                ("first_name", v) => e.first_name = Some(v.to_string()),
-                ("last_name", v) => e.last_name = Some(v.to_string()),
-                ("gender", v) => e.gender = Some(v.to_string()),
-                ("client_id", v) => e.client_id = Some(v.to_string()),
-                ("loan_id", v) => e.loan_id = Some(v.to_string()),
+                ("first_name", v) => e.first_name = Some(into_text(v)),
+                ("last_name", v) => e.last_name = Some(into_text(v)),
+                ("gender", v) => e.gender = Some(into_text(v)),
+                ("client_id", v) => e.client_id = Some(into_text(v)),
+                ("loan_id", v) => e.loan_id = Some(into_text(v)),
                 ("amount", Value::Money(m)) => {
                     if let Some(c) = &currency
-                        && let Err(message) = check_minor_units(*m, c)
+                        && may_be_too_precise(m)
+                        && let Err(message) = check_minor_units(m, c)
                     {
                         p.problems.push(Problem {
                             rule: "input-value",
@@ -1033,17 +1101,17 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
                             message,
                         });
                     }
-                    e.amount = Some(*m);
+                    e.amount = Some(m);
                 }
-                ("not_pictured", Value::Bool(b)) => pictured = *b,
+                ("not_pictured", Value::Bool(b)) => pictured = b,
                 _ => {}
             }
-            let path = if *name == "not_pictured" {
-                format!("not_pictured[{i}]")
+            let path = if name == "not_pictured" {
+                indexed("not_pictured[", i, &["]"])
             } else {
-                format!("entreps[{i}].{name}")
+                indexed("entreps[", i, &["].", name])
             };
-            fields.push((path, origin.clone()));
+            fields.push((path, origin));
         }
         not_pictured.push(pictured);
         draft.entreps.push(e);
@@ -1061,7 +1129,9 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
     for (date, principal, interest, origin) in p.installments {
         if let Some(c) = &currency {
             for m in [principal, interest] {
-                if let Err(message) = check_minor_units(m, c) {
+                if may_be_too_precise(m)
+                    && let Err(message) = check_minor_units(m, c)
+                {
                     p.problems.push(Problem {
                         rule: "input-value",
                         origin: origin.clone(),
@@ -1077,13 +1147,14 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
         slot.0 += principal;
         slot.1 += interest;
     }
+    draft.schedule.reserve(by_date.len());
     for (i, (date, (principal, interest, origin))) in by_date.into_iter().enumerate() {
         draft.schedule.push(ScheduleItem {
-            date: crate::dates::iso(date),
+            date: iso_text(date),
             principal,
             interest,
         });
-        fields.push((format!("schedule[{i}]"), origin));
+        fields.push((indexed("schedule[", i, &["]"]), origin));
     }
     if !p.problems.is_empty() {
         return Done::Failed(FailedLoan {
@@ -1138,7 +1209,12 @@ pub fn fill_member_ids(template: &Template, loan: &mut Loan) {
 }
 
 fn set_loan_field(d: &mut LoanDraft, name: &str, value: &Value) {
-    let text = || Some(value.to_string());
+    let text = || {
+        Some(match value {
+            Value::Text(text) => text.clone(),
+            other => other.to_string(),
+        })
+    };
     let int = || {
         if let Value::Integer(i) = value {
             Some(*i)
@@ -1277,4 +1353,32 @@ fn generate_schedule(
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_dates_are_written_as_format_writes_them() {
+        for i in [0, 7, 10, 99, 1234, usize::MAX] {
+            assert_eq!(indexed("schedule[", i, &["]"]), format!("schedule[{i}]"));
+            assert_eq!(
+                indexed("entreps[", i, &["].", "amount"]),
+                format!("entreps[{i}].amount")
+            );
+        }
+        for (y, m, d) in [
+            (2026, 1, 5),
+            (2027, 12, 31),
+            (1, 2, 3),
+            (0, 1, 1),
+            (9999, 9, 9),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_text(date), crate::dates::iso(date));
+        }
+        let far = NaiveDate::from_ymd_opt(-5, 1, 1).unwrap();
+        assert_eq!(iso_text(far), crate::dates::iso(far));
+    }
 }

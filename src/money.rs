@@ -175,11 +175,22 @@ const CURRENCIES: &[(&str, u32)] = &[
 
 /// The number of decimals of an ISO 4217 currency, or `None` for an unknown code.
 pub fn minor_units(code: &str) -> Option<u32> {
-    // Called for every amount of an export: a binary search on the sorted table.
+    // Called for every amount of an export: a binary search on the sorted table, codes
+    // compared as one integer each rather than as strings.
+    let key = code_key(code)?;
     CURRENCIES
-        .binary_search_by_key(&code, |(c, _)| c)
+        .binary_search_by_key(&key, |(c, _)| code_key(c).unwrap_or(0))
         .ok()
         .map(|i| CURRENCIES[i].1)
+}
+
+/// A three-byte code as one integer that orders as the code's text does (big-endian
+/// bytes); `None` for any other length (no such code is in the table).
+fn code_key(code: &str) -> Option<u32> {
+    match *code.as_bytes() {
+        [a, b, c] => Some(u32::from_be_bytes([0, a, b, c])),
+        _ => None,
+    }
 }
 
 /// Rounds half away from zero to `decimals` places.
@@ -203,6 +214,40 @@ impl Money {
     /// Decimals actually used (`1200.50` uses 1, `1200` uses 0).
     pub fn decimals(self) -> u32 {
         self.0.normalize().scale()
+    }
+
+    /// The exact decimal a reader of the draft's JSON gets back from this amount, as
+    /// [`Serialize`] writes it and the rules read a draft file's numbers (the JSON
+    /// number's text, exact or in scientific notation); `None` when that text is no
+    /// decimal.
+    ///
+    /// Without writing the JSON when the amount is a whole number that fits in an
+    /// `i64` (written as that integer), or has at most 15 significant digits: the
+    /// shortest `f64` text that round-trips is then these digits (15 significant digits
+    /// are exact in `f64`), and the value read back is the normalized amount.
+    pub fn json_decimal(self) -> Option<Decimal> {
+        if self.0.scale() == 0
+            && let Ok(i) = i64::try_from(self.0.mantissa())
+        {
+            return Some(Decimal::from(i));
+        }
+        let value = self.0.normalize();
+        if value.scale() == 0 {
+            if let Ok(i) = i64::try_from(value.mantissa()) {
+                return Some(Decimal::from(i));
+            }
+        } else if value.mantissa().unsigned_abs() < 1_000_000_000_000_000 {
+            return Some(value);
+        }
+        match serde_json::to_value(self).ok()? {
+            serde_json::Value::Number(n) => {
+                let text = n.to_string();
+                Decimal::from_str_exact(&text)
+                    .or_else(|_| Decimal::from_scientific(&text))
+                    .ok()
+            }
+            _ => None,
+        }
     }
 }
 
@@ -505,6 +550,53 @@ mod tests {
             assert_eq!(back, Money(d(a)));
         }
         assert_eq!(serde_json::to_string(&Money(d("1200.00"))).unwrap(), "1200");
+    }
+
+    /// What a reader of the JSON gets back, the way the rules read a draft file.
+    fn read_back(m: Money) -> Option<Decimal> {
+        let text = serde_json::to_value(m).ok()?.to_string();
+        Decimal::from_str_exact(&text)
+            .or_else(|_| Decimal::from_scientific(&text))
+            .ok()
+    }
+
+    #[test]
+    fn json_decimal_is_what_the_json_holds() {
+        for a in [
+            "1200",
+            "1200.00",
+            "-0",
+            "850.5",
+            "-2.35",
+            "0.1",
+            "0.0000001",
+            "0.000000000000000000000000001",
+            "123456789012.34",
+            "999999999999999.9",
+            "1234567890123456.78",
+            "99999999999999999999",
+            "0.1234567890123456789",
+            "79228162514264337593543950335",
+        ] {
+            let m = Money(d(a));
+            let got = m.json_decimal().map(|x| x.to_string());
+            assert_eq!(got, read_back(m).map(|x| x.to_string()), "{a}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 5000,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        #[test]
+        fn json_decimal_reads_back_any_amount(mantissa in proptest::prelude::any::<i64>(), scale in 0u32..=28) {
+            let m = Money(Decimal::new(mantissa, scale));
+            let got = m.json_decimal().map(|x| x.to_string());
+            proptest::prop_assert_eq!(got, read_back(m).map(|x| x.to_string()));
+        }
     }
 
     #[test]

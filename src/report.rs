@@ -196,28 +196,41 @@ struct RuleTally {
 
 impl Tally {
     pub fn add(&mut self, f: &Finding) {
-        let r = self.rules.entry((f.severity, f.rule)).or_default();
+        self.add_parts(&f.draft, f.severity, f.rule, || f.line());
+    }
+
+    /// Counts a finding given by its parts: the draft's name (as in [`Finding::draft`]),
+    /// severity, rule, and its [`Finding::line`], made only when it is one of the
+    /// examples shown.
+    pub fn add_parts(
+        &mut self,
+        draft: &str,
+        severity: Severity,
+        rule: &'static str,
+        line: impl FnOnce() -> String,
+    ) {
+        let r = self.rules.entry((severity, rule)).or_default();
         r.findings += 1;
-        let new_draft = r.drafts == 0 || r.last_draft != f.draft;
+        let new_draft = r.drafts == 0 || r.last_draft != draft;
         if new_draft {
             r.drafts += 1;
-            r.last_draft.clone_from(&f.draft);
+            draft.clone_into(&mut r.last_draft);
         }
-        match f.severity {
+        match severity {
             Severity::Warning => {
                 if new_draft && r.examples.len() <= EXAMPLES {
-                    r.examples.push(f.draft.clone());
+                    r.examples.push(draft.to_string());
                 }
-                if !self.with_warnings.contains(&f.draft) {
-                    self.with_warnings.insert(f.draft.clone());
+                if !self.with_warnings.contains(draft) {
+                    self.with_warnings.insert(draft.to_string());
                 }
             }
             Severity::Error => {
                 if r.examples.len() < EXAMPLES {
-                    r.examples.push(f.line());
+                    r.examples.push(line());
                 }
-                if !self.with_errors.contains(&f.draft) {
-                    self.with_errors.insert(f.draft.clone());
+                if !self.with_errors.contains(draft) {
+                    self.with_errors.insert(draft.to_string());
                 }
             }
         }

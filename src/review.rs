@@ -20,6 +20,7 @@
 //! memory, and the page is assembled at the end. [`render`] builds the same page in
 //! memory, the same way.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -33,8 +34,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::convert::Converted;
+use crate::draft::LoanDraft;
 use crate::emit::EmitError;
 use crate::money::{self, Money};
+use crate::read::Origin;
 use crate::report::{Finding, SourceRef};
 use crate::validate::{self, Severity};
 use crate::{Error, Outcome, validate_cmd};
@@ -438,6 +441,15 @@ impl PageWriter {
             .map_err(|e| io_error(&self.dir.join(PARTS), "write", &e))
     }
 
+    /// Adds one draft of a conversion, as [`PageWriter::add`] adds a [`LoanEntry`] whose
+    /// `draft` is the typed draft's JSON (the page is the same), without building that
+    /// JSON or copying the source rows.
+    pub fn add_draft(&mut self, order: usize, view: &DraftView<'_>) -> Result<(), Error> {
+        self.page
+            .add_draft(order, view)
+            .map_err(|e| io_error(&self.dir.join(PARTS), "write", &e))
+    }
+
     /// Writes `dir/review.html` atomically (a temporary file renamed into place, as
     /// [`crate::emit::write_atomic`] does, but written as it goes rather than built as
     /// one string), removes the temporary file of the drafts' data, and returns the
@@ -564,8 +576,33 @@ impl Page {
             ));
         }
         let data = draft_data(entry);
+        let findings = entry.findings.iter().map(|f| (f.severity, f.rule));
+        self.add_data(order, &data, entry.file.is_some(), findings)
+    }
+
+    /// Adds a draft of a conversion, from the typed draft (no JSON value is built).
+    fn add_draft(&mut self, order: usize, view: &DraftView<'_>) -> std::io::Result<()> {
+        if self.broken {
+            return Err(std::io::Error::other(
+                "an earlier draft could not be written",
+            ));
+        }
+        let data = typed_draft_data(view);
+        let findings = view.findings.iter().map(|f| (f.severity, f.rule));
+        self.add_data(order, &data, true, findings)
+    }
+
+    /// Writes a loan's data to the store, then adds it to the totals: `converted` when
+    /// it is a draft file, `findings` the severity and rule of each of its findings.
+    fn add_data(
+        &mut self,
+        order: usize,
+        data: &DraftData<'_>,
+        converted: bool,
+        findings: impl Iterator<Item = (Severity, &'static str)>,
+    ) -> std::io::Result<()> {
         self.json.clear();
-        if serde_json::to_writer(&mut self.json, &data).is_err() {
+        if serde_json::to_writer(&mut self.json, data).is_err() {
             // As `script_json` does: never expected, but the page stays valid JSON.
             self.json.clear();
             self.json.extend_from_slice(b"null");
@@ -589,7 +626,7 @@ impl Page {
             }
         };
         self.chunks.push(Chunk { order, offset, len });
-        self.tally.add(entry, &data);
+        self.tally.add(converted, data, findings);
         Ok(())
     }
 
@@ -729,6 +766,19 @@ struct RuleCount {
     loans: usize,
 }
 
+/// A draft of a conversion as [`PageWriter::add_draft`] takes it: borrowed from the
+/// conversion's loan, its file name and its findings.
+pub struct DraftView<'a> {
+    pub key: &'a str,
+    pub file: &'a str,
+    pub draft: &'a LoanDraft,
+    /// The input rows the loan came from.
+    pub rows: &'a [Origin],
+    /// Its rule errors and warnings (the source cells are only shown for those not in
+    /// [`CHECKLIST`]).
+    pub findings: &'a [FindingData<'a>],
+}
+
 #[derive(Debug, Serialize)]
 struct DraftData<'a> {
     key: &'a str,
@@ -741,67 +791,99 @@ struct DraftData<'a> {
     errors: usize,
     warnings: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    currency: Option<String>,
+    currency: Option<Cow<'a, str>>,
     amount: Option<Money>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    disbursed: Option<String>,
+    disbursed: Option<Cow<'a, str>>,
     installments: usize,
     interest: Option<Money>,
-    borrowers: Vec<BorrowerData>,
+    borrowers: Vec<BorrowerData<'a>>,
     /// Loan fields to show (present ones only), by API name.
-    fields: BTreeMap<&'static str, String>,
+    fields: BTreeMap<&'static str, Cow<'a, str>>,
     /// Installments as `[date, principal, interest]`, values as in the draft.
-    schedule: Vec<[Value; 3]>,
+    schedule: Vec<[Json<'a>; 3]>,
     /// Checklist rules this draft breaks (fields still to fill in PA2).
     missing: Vec<&'static str>,
     /// The other findings.
     findings: Vec<FindingData<'a>>,
-    rows: Vec<RowRange>,
+    rows: Vec<RowRange<'a>>,
+}
+
+/// A value of the draft as the page's data holds it: from a draft's JSON, or from a
+/// typed draft, written as its JSON would be.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(untagged)]
+enum Json<'a> {
+    Value(&'a Value),
+    Text(&'a str),
+    Money(Money),
+    Null,
 }
 
 #[derive(Debug, Serialize)]
-struct BorrowerData {
+struct BorrowerData<'a> {
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    gender: Option<String>,
+    gender: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    client_id: Option<String>,
+    client_id: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    loan_id: Option<String>,
-    amount: Value,
+    loan_id: Option<Cow<'a, str>>,
+    amount: Json<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pictured: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
-struct FindingData<'a> {
-    severity: Severity,
-    rule: &'static str,
+/// A finding as the page shows it (borrowed from a [`Finding`], or from a diagnostic
+/// and its source cells).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FindingData<'a> {
+    pub severity: Severity,
+    pub rule: &'static str,
     #[serde(skip_serializing_if = "str::is_empty")]
-    field: &'a str,
-    message: &'a str,
+    pub field: &'a str,
+    pub message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    value: Option<&'a str>,
+    pub value: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    sources: &'a [SourceRef],
+    pub sources: &'a [SourceRef],
+}
+
+impl<'a> FindingData<'a> {
+    pub fn of(f: &'a Finding) -> FindingData<'a> {
+        FindingData {
+            severity: f.severity,
+            rule: f.rule,
+            field: &f.field,
+            message: &f.message,
+            value: f.value.as_deref(),
+            sources: &f.sources,
+        }
+    }
+}
+
+/// Whether the page lists a rule's findings as fields to fill in PA2 (without their
+/// messages and source cells).
+pub fn is_checklist(rule: &str) -> bool {
+    CHECKLIST.iter().any(|(r, _)| *r == rule)
 }
 
 /// Consecutive rows of one sheet: `from..=to`.
 #[derive(Debug, PartialEq, Eq, Serialize)]
-struct RowRange {
-    file: String,
+struct RowRange<'a> {
+    file: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sheet: Option<String>,
+    sheet: Option<&'a str>,
     from: usize,
     to: usize,
 }
 
 /// A JSON value as display text: strings as they are, other values as JSON.
-fn text(v: Option<&Value>) -> Option<String> {
+fn text(v: Option<&Value>) -> Option<Cow<'_, str>> {
     match v? {
         Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        other => Some(Cow::Owned(other.to_string())),
     }
 }
 
@@ -822,15 +904,18 @@ fn sum<'a>(values: impl Iterator<Item = Option<&'a Value>>) -> Option<Money> {
         .map(|d| Money(d.normalize()))
 }
 
-/// Source rows collapsed into ranges per file and sheet (first seen first).
-fn row_ranges(rows: &[SourceRef]) -> Vec<RowRange> {
+/// Source rows, `(file, sheet, row)`, collapsed into ranges per file and sheet (first
+/// seen first).
+fn row_ranges<'a>(
+    rows: impl Iterator<Item = (&'a str, Option<&'a str>, usize)>,
+) -> Vec<RowRange<'a>> {
     type Sheet<'a> = (&'a str, Option<&'a str>);
-    let mut sheets: Vec<(Sheet<'_>, Vec<usize>)> = Vec::new();
-    for r in rows {
-        let at = (r.file.as_str(), r.sheet.as_deref());
+    let mut sheets: Vec<(Sheet<'a>, Vec<usize>)> = Vec::new();
+    for (file, sheet, row) in rows {
+        let at = (file, sheet);
         match sheets.iter_mut().find(|(k, _)| *k == at) {
-            Some((_, list)) => list.push(r.row),
-            None => sheets.push((at, vec![r.row])),
+            Some((_, list)) => list.push(row),
+            None => sheets.push((at, vec![row])),
         }
     }
     let mut out = Vec::new();
@@ -844,10 +929,10 @@ fn row_ranges(rows: &[SourceRef]) -> Vec<RowRange> {
                     sheet: s,
                     to,
                     ..
-                }) if f == file && s.as_deref() == sheet && *to + 1 == row => *to = row,
+                }) if *f == file && *s == sheet && *to + 1 == row => *to = row,
                 _ => out.push(RowRange {
-                    file: file.to_string(),
-                    sheet: sheet.map(str::to_string),
+                    file,
+                    sheet,
                     from: row,
                     to: row,
                 }),
@@ -857,9 +942,43 @@ fn row_ranges(rows: &[SourceRef]) -> Vec<RowRange> {
     out
 }
 
-/// What the page shows of an image: its kind and size, not the data.
-fn image_note(obj: &serde_json::Map<String, Value>) -> Option<String> {
-    if let Some(uri) = obj.get("image_encoded").and_then(Value::as_str) {
+/// [`row_ranges`] of a loan's input rows. A loan's rows mostly come from one sheet,
+/// in order: then the ranges are made as the rows come, without sorting them by sheet.
+fn origin_ranges(rows: &[Origin]) -> Vec<RowRange<'_>> {
+    let Some(first) = rows.first() else {
+        return Vec::new();
+    };
+    let in_order = rows.windows(2).all(|w| w[0].row <= w[1].row)
+        && rows
+            .iter()
+            .all(|o| std::sync::Arc::ptr_eq(&o.source, &first.source));
+    if !in_order {
+        return row_ranges(
+            rows.iter()
+                .map(|o| (o.source.file.as_str(), o.source.sheet.as_deref(), o.row)),
+        );
+    }
+    let (file, sheet) = (first.source.file.as_str(), first.source.sheet.as_deref());
+    let mut out: Vec<RowRange<'_>> = Vec::new();
+    for o in rows {
+        match out.last_mut() {
+            // The same row twice (several installments on one row) counts once.
+            Some(range) if o.row <= range.to + 1 => range.to = o.row.max(range.to),
+            _ => out.push(RowRange {
+                file,
+                sheet,
+                from: o.row,
+                to: o.row,
+            }),
+        }
+    }
+    out
+}
+
+/// What the page shows of an image (`image_encoded`, else `image_url`, when text): its
+/// kind and size, not the data.
+fn image_note(encoded: Option<&str>, url: Option<&str>) -> Option<String> {
+    if let Some(uri) = encoded {
         let data = uri.split_once(',').map_or("", |(_, d)| d);
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data.trim())
@@ -873,9 +992,7 @@ fn image_note(obj: &serde_json::Map<String, Value>) -> Option<String> {
             None => "image_encoded (not readable)".to_string(),
         });
     }
-    obj.get("image_url")
-        .and_then(Value::as_str)
-        .map(|u| format!("image_url {u}"))
+    url.map(|u| format!("image_url {u}"))
 }
 
 /// Loan fields the detail view shows, in this order.
@@ -892,13 +1009,27 @@ const SHOWN_FIELDS: &[&str] = &[
     "internal_loan_id",
 ];
 
-fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
-    let errors = entry
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = entry.findings.len() - errors;
+/// The data of a loan, its draft aside: status and findings, source rows.
+fn loan_data<'a>(
+    key: &'a str,
+    file: Option<&'a str>,
+    all: impl Iterator<Item = FindingData<'a>>,
+    rows: Vec<RowRange<'a>>,
+) -> DraftData<'a> {
+    let mut errors = 0;
+    let mut warnings = 0;
+    let mut missing = Vec::new();
+    let mut findings = Vec::new();
+    for f in all {
+        match f.severity {
+            Severity::Error => errors += 1,
+            Severity::Warning => warnings += 1,
+        }
+        match CHECKLIST.iter().find(|(rule, _)| *rule == f.rule) {
+            Some((rule, _)) => missing.push(*rule),
+            None => findings.push(f),
+        }
+    }
     let status = if errors > 0 {
         "errors"
     } else if warnings > 0 {
@@ -906,25 +1037,10 @@ fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
     } else {
         "ok"
     };
-    let mut missing = Vec::new();
-    let mut findings = Vec::new();
-    for f in &entry.findings {
-        match CHECKLIST.iter().find(|(rule, _)| *rule == f.rule) {
-            Some((rule, _)) => missing.push(*rule),
-            None => findings.push(FindingData {
-                severity: f.severity,
-                rule: f.rule,
-                field: &f.field,
-                message: &f.message,
-                value: f.value.as_deref(),
-                sources: &f.sources,
-            }),
-        }
-    }
-    let mut data = DraftData {
-        key: &entry.key,
-        file: entry.file.as_deref(),
-        kind: if entry.file.is_some() {
+    DraftData {
+        key,
+        file,
+        kind: if file.is_some() {
             "unreadable"
         } else {
             "not converted"
@@ -942,8 +1058,21 @@ fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
         schedule: Vec::new(),
         missing,
         findings,
-        rows: row_ranges(&entry.rows),
-    };
+        rows,
+    }
+}
+
+fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
+    let rows = entry
+        .rows
+        .iter()
+        .map(|r| (r.file.as_str(), r.sheet.as_deref(), r.row));
+    let mut data = loan_data(
+        &entry.key,
+        entry.file.as_deref(),
+        entry.findings.iter().map(FindingData::of),
+        row_ranges(rows),
+    );
     let Some(obj) = entry.draft.as_ref().and_then(Value::as_object) else {
         return data;
     };
@@ -977,23 +1106,19 @@ fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
     data.borrowers = entreps
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            let name = [text(e.get("first_name")), text(e.get("last_name"))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            BorrowerData {
-                name,
-                gender: text(e.get("gender")),
-                client_id: text(e.get("client_id")),
-                loan_id: text(e.get("loan_id")),
-                amount: e.get("amount").cloned().unwrap_or(Value::Null),
-                pictured: not_pictured
-                    .and_then(|list| list.get(i))
-                    .and_then(Value::as_bool)
-                    .map(|not| !not),
-            }
+        .map(|(i, e)| BorrowerData {
+            name: full_name(
+                text(e.get("first_name")).as_deref(),
+                text(e.get("last_name")).as_deref(),
+            ),
+            gender: text(e.get("gender")),
+            client_id: text(e.get("client_id")),
+            loan_id: text(e.get("loan_id")),
+            amount: e.get("amount").map_or(Json::Null, Json::Value),
+            pictured: not_pictured
+                .and_then(|list| list.get(i))
+                .and_then(Value::as_bool)
+                .map(|not| !not),
         })
         .collect();
     for field in SHOWN_FIELDS {
@@ -1001,14 +1126,115 @@ fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
             data.fields.insert(field, value);
         }
     }
-    if let Some(note) = image_note(obj) {
-        data.fields.insert("image", note);
+    let image = image_note(
+        obj.get("image_encoded").and_then(Value::as_str),
+        obj.get("image_url").and_then(Value::as_str),
+    );
+    if let Some(note) = image {
+        data.fields.insert("image", Cow::Owned(note));
     }
     data.schedule = schedule
         .iter()
         .map(|i| {
-            let get = |k: &str| i.get(k).cloned().unwrap_or(Value::Null);
+            let get = |k: &str| i.get(k).map_or(Json::Null, Json::Value);
             [get("date"), get("principal"), get("interest")]
+        })
+        .collect();
+    data
+}
+
+/// A borrower's name as the page shows it: first and last name, either or both.
+fn full_name(first: Option<&str>, last: Option<&str>) -> String {
+    match (first, last) {
+        (Some(first), Some(last)) => [first, " ", last].concat(),
+        (Some(name), None) | (None, Some(name)) => name.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The sum of amounts as the draft's JSON holds them, when every one is there.
+fn sum_money(amounts: impl Iterator<Item = Option<Money>>) -> Option<Money> {
+    amounts
+        .map(|m| m.and_then(Money::json_decimal))
+        .sum::<Option<Decimal>>()
+        .map(|d| Money(d.normalize()))
+}
+
+/// [`draft_data`] of a typed draft: the data its JSON would give.
+fn typed_draft_data<'a>(view: &DraftView<'a>) -> DraftData<'a> {
+    let mut data = loan_data(
+        view.key,
+        Some(view.file),
+        view.findings.iter().copied(),
+        origin_ranges(view.rows),
+    );
+    let d = view.draft;
+    let borrowed = |s: &'a Option<String>| s.as_deref().map(Cow::Borrowed);
+    data.kind = if d.entreps.len() > 1 {
+        "group"
+    } else {
+        "individual"
+    };
+    data.currency = borrowed(&d.currency);
+    data.disbursed = borrowed(&d.disburse_time);
+    data.amount = if d.entreps.is_empty() {
+        None
+    } else {
+        sum_money(d.entreps.iter().map(|e| e.amount))
+    };
+    data.installments = d.schedule.len();
+    data.interest = if d.schedule.is_empty() {
+        None
+    } else {
+        sum_money(d.schedule.iter().map(|i| Some(i.interest)))
+    };
+    let not_pictured = d.not_pictured.as_deref();
+    data.borrowers = d
+        .entreps
+        .iter()
+        .enumerate()
+        .map(|(i, e)| BorrowerData {
+            name: full_name(e.first_name.as_deref(), e.last_name.as_deref()),
+            gender: borrowed(&e.gender),
+            client_id: borrowed(&e.client_id),
+            loan_id: borrowed(&e.loan_id),
+            amount: e.amount.map_or(Json::Null, Json::Money),
+            pictured: not_pictured.and_then(|list| list.get(i)).map(|not| !not),
+        })
+        .collect();
+    let number = |n: Option<u64>| n.map(|n| Cow::Owned(n.to_string()));
+    for field in SHOWN_FIELDS {
+        let value = match *field {
+            "group_name" => borrowed(&d.group_name),
+            "location" => borrowed(&d.location),
+            "description" => borrowed(&d.description),
+            "loanuse" => borrowed(&d.loanuse),
+            "activity_id" => number(d.activity_id),
+            "theme_type_id" => number(d.theme_type_id),
+            "description_language_id" => number(d.description_language_id),
+            "client_waiver_signed" => d
+                .client_waiver_signed
+                .map(|b| Cow::Borrowed(if b { "true" } else { "false" })),
+            "internal_client_id" => borrowed(&d.internal_client_id),
+            "internal_loan_id" => borrowed(&d.internal_loan_id),
+            _ => None,
+        };
+        if let Some(value) = value {
+            data.fields.insert(field, value);
+        }
+    }
+    if let Some(note) = image_note(d.image_encoded.as_deref(), d.image_url.as_deref()) {
+        data.fields.insert("image", Cow::Owned(note));
+    }
+    data.schedule = d
+        .schedule
+        .iter()
+        .map(|i| {
+            [
+                Json::Text(&i.date),
+                Json::Money(i.principal),
+                Json::Money(i.interest),
+            ]
         })
         .collect();
     data
@@ -1043,10 +1269,17 @@ struct RuleTally {
 }
 
 impl Tally {
-    fn add(&mut self, entry: &LoanEntry, d: &DraftData<'_>) {
+    /// Counts a loan: `converted` when it is a draft file, `findings` the severity and
+    /// rule of each of its findings.
+    fn add(
+        &mut self,
+        converted: bool,
+        d: &DraftData<'_>,
+        findings: impl Iterator<Item = (Severity, &'static str)>,
+    ) {
         let loan = self.loans;
         self.loans += 1;
-        if entry.file.is_some() {
+        if converted {
             self.drafts += 1;
         } else {
             self.not_converted += 1;
@@ -1062,11 +1295,11 @@ impl Tally {
             "warnings" => self.warnings += 1,
             _ => self.errors += 1,
         }
-        if let Some(code) = &d.currency
+        if let Some(code) = d.currency.as_deref()
             && !self.currencies.contains_key(code)
             && let Some(units) = money::minor_units(code)
         {
-            self.currencies.insert(code.clone(), units);
+            self.currencies.insert(code.to_string(), units);
         }
         if matches!(d.kind, "individual" | "group") {
             let amount = d.amount.unwrap_or_default();
@@ -1079,8 +1312,8 @@ impl Tally {
                 }
             }
         }
-        for f in &entry.findings {
-            let rule = self.rules.entry((f.severity, f.rule)).or_insert(RuleTally {
+        for (severity, rule) in findings {
+            let rule = self.rules.entry((severity, rule)).or_insert(RuleTally {
                 findings: 0,
                 loans: 0,
                 last: usize::MAX,
@@ -1578,25 +1811,59 @@ mod tests {
 
     #[test]
     fn collapses_rows_into_ranges() {
-        let r = |sheet: &str, row| SourceRef {
+        let r = |sheet, row| ("b.xlsx", Some(sheet), row);
+        let ranges = row_ranges(
+            [
+                r("A", 4),
+                r("A", 6),
+                r("A", 5),
+                r("S", 2),
+                r("S", 3),
+                r("A", 9),
+            ]
+            .into_iter(),
+        );
+        let got: Vec<(&str, usize, usize)> = ranges
+            .iter()
+            .map(|x| (x.sheet.unwrap(), x.from, x.to))
+            .collect();
+        assert_eq!(got, [("A", 4, 6), ("A", 9, 9), ("S", 2, 3)]);
+    }
+
+    /// The ranges of a loan's rows in order are those of any order.
+    #[test]
+    fn origin_ranges_are_row_ranges() {
+        let a = std::sync::Arc::new(crate::read::Source {
             file: "b.xlsx".into(),
-            sheet: Some(sheet.into()),
+            sheet: Some("A".into()),
+        });
+        let a2 = std::sync::Arc::new(crate::read::Source {
+            file: "b.xlsx".into(),
+            sheet: Some("A".into()),
+        });
+        let s = std::sync::Arc::new(crate::read::Source {
+            file: "b.xlsx".into(),
+            sheet: Some("S".into()),
+        });
+        let o = |source: &std::sync::Arc<crate::read::Source>, row| Origin {
+            source: source.clone(),
             row,
             column: None,
         };
-        let ranges = row_ranges(&[
-            r("A", 4),
-            r("A", 6),
-            r("A", 5),
-            r("S", 2),
-            r("S", 3),
-            r("A", 9),
-        ]);
-        let got: Vec<(&str, usize, usize)> = ranges
-            .iter()
-            .map(|x| (x.sheet.as_deref().unwrap(), x.from, x.to))
-            .collect();
-        assert_eq!(got, [("A", 4, 6), ("A", 9, 9), ("S", 2, 3)]);
+        for rows in [
+            vec![],
+            vec![o(&a, 4)],
+            vec![o(&a, 4), o(&a, 4), o(&a, 5), o(&a, 7), o(&a, 8), o(&a, 8)],
+            vec![o(&a, 4), o(&a, 6), o(&a, 5), o(&s, 2), o(&s, 3), o(&a, 9)],
+            vec![o(&a, 4), o(&a2, 5), o(&a, 6)],
+            vec![o(&s, 2), o(&a, 3)],
+        ] {
+            let any_order = row_ranges(
+                rows.iter()
+                    .map(|o| (o.source.file.as_str(), o.source.sheet.as_deref(), o.row)),
+            );
+            assert_eq!(origin_ranges(&rows), any_order);
+        }
     }
 
     #[test]

@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::draft::{GENDERS, GROUP_ONLY, LoanDraft};
-use crate::money;
+use crate::draft::{Entrep, GENDERS, GROUP_ONLY, LoanDraft, ScheduleItem};
+use crate::money::{self, Money};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -297,11 +297,40 @@ fn decimal(v: &Value) -> Option<Decimal> {
 }
 
 fn iso_date(v: &Value) -> Option<NaiveDate> {
-    let s = v.as_str()?;
+    iso_date_text(v.as_str()?)
+}
+
+/// A `YYYY-MM-DD` date: ten characters that `%Y-%m-%d` reads. Four, two and two ASCII
+/// digits are read here (every date of a converted draft), anything else by chrono.
+fn iso_date_text(s: &str) -> Option<NaiveDate> {
     if s.len() != 10 {
         return None;
     }
+    let b = s.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b[4] == b'-'
+        && b[7] == b'-'
+        && let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10))
+    {
+        return i32::try_from(year)
+            .ok()
+            .and_then(|year| NaiveDate::from_ymd_opt(year, month, day));
+    }
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// A JSON string as the JSON value prints in messages (quoted and escaped).
+fn json_text(s: &str) -> String {
+    Value::String(s.to_string()).to_string()
+}
+
+/// Text that is absent or blank.
+fn is_blank_text(s: Option<&String>) -> bool {
+    s.is_none_or(|s| s.trim().is_empty())
 }
 
 /// Checks one draft, given as JSON.
@@ -351,7 +380,11 @@ pub fn check_value(draft: &Value, options: &Options) -> Vec<Diagnostic> {
             d
         }
     };
-    check_reference(&mut c, obj);
+    check_reference(
+        &mut c,
+        obj.get("currency").and_then(Value::as_str),
+        obj.get("location").and_then(Value::as_str),
+    );
     check_group_rules(&mut c, obj, entreps);
     let amounts = check_borrowers(&mut c, entreps, minor_units, currency);
     check_schedule(
@@ -364,16 +397,16 @@ pub fn check_value(draft: &Value, options: &Options) -> Vec<Diagnostic> {
     );
     check_image(&mut c, obj);
     check_reference_ids(&mut c, obj);
-    check_warnings(&mut c, obj, entreps, disbursed);
+    check_warnings(&mut c, obj, disbursed);
     c.out
 }
 
-/// With a config cache: the currency and location must be the partner's.
-fn check_reference(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>) {
+/// With a config cache: the currency and location (when text) must be the partner's.
+fn check_reference(c: &mut Checker<'_>, currency: Option<&str>, location: Option<&str>) {
     let Some(cache) = c.options.cache.clone() else {
         return;
     };
-    if let Some(code) = obj.get("currency").and_then(Value::as_str)
+    if let Some(code) = currency
         && !cache.currencies.is_empty()
         && !cache.currencies.iter().any(|c| c == code)
     {
@@ -388,7 +421,7 @@ fn check_reference(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>) {
             );
         }
     }
-    if let Some(location) = obj.get("location").and_then(Value::as_str)
+    if let Some(location) = location
         && !cache.locations.is_empty()
         && !cache.locations.iter().any(|l| l.location == location)
     {
@@ -418,7 +451,7 @@ fn check_group_rules(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>, 
     if entreps.len() == 1 {
         for field in GROUP_ONLY {
             if obj.get(*field).is_some_and(|v| !v.is_null()) {
-                c.push("individual-with-group-fields", *field, format!("an individual loan must not carry {field}: PA2 flags it and the loan cannot be published"));
+                individual_with_group_field(c, field);
             }
         }
         return;
@@ -499,6 +532,16 @@ fn check_group_rules(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>, 
             );
         }
     }
+}
+
+fn individual_with_group_field(c: &mut Checker<'_>, field: &'static str) {
+    c.push(
+        "individual-with-group-fields",
+        field,
+        format!(
+            "an individual loan must not carry {field}: PA2 flags it and the loan cannot be published"
+        ),
+    );
 }
 
 /// An id as text, if present: a string, or a whole number.
@@ -814,15 +857,7 @@ pub fn load_image_file(path: &std::path::Path, limit: u64) -> Result<String, Str
 fn check_image(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>) {
     match obj.get("image_encoded") {
         None | Some(Value::Null) => {}
-        Some(Value::String(uri)) => {
-            if let Err(message) = check_data_uri(uri, c.options.image_limit) {
-                c.push(
-                    "image-invalid",
-                    "image_encoded",
-                    format!("image_encoded {message}"),
-                );
-            }
-        }
+        Some(Value::String(uri)) => check_image_encoded(c, uri),
         Some(_) => c.push(
             "image-invalid",
             "image_encoded",
@@ -830,12 +865,26 @@ fn check_image(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>) {
         ),
     }
     if !is_blank(obj.get("image_url")) {
+        image_url_deprecated(c);
+    }
+}
+
+fn check_image_encoded(c: &mut Checker<'_>, uri: &str) {
+    if let Err(message) = check_data_uri(uri, c.options.image_limit) {
         c.push(
-            "image-url-deprecated",
-            "image_url",
-            "image_url is deprecated since 2022-09: send the photo as image_encoded",
+            "image-invalid",
+            "image_encoded",
+            format!("image_encoded {message}"),
         );
     }
+}
+
+fn image_url_deprecated(c: &mut Checker<'_>) {
+    c.push(
+        "image-url-deprecated",
+        "image_url",
+        "image_url is deprecated since 2022-09: send the photo as image_encoded",
+    );
 }
 
 fn check_reference_ids(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>) {
@@ -863,52 +912,70 @@ fn check_reference_ids(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>
     }
 }
 
+/// The loan fields PA2 asks for before publishing, in the order they are reported:
+/// field, rule, what is missing.
+const MISSING: [(&str, &str, &str); 6] = [
+    (
+        "description",
+        "missing-description",
+        "no description (the borrower's story)",
+    ),
+    ("loanuse", "missing-loanuse", "no loan use"),
+    ("activity_id", "missing-activity", "no activity"),
+    ("theme_type_id", "missing-theme", "no theme"),
+    ("location", "missing-location", "no location"),
+    (
+        "description_language_id",
+        "missing-language",
+        "no description language",
+    ),
+];
+
 fn check_warnings(
     c: &mut Checker<'_>,
     obj: &serde_json::Map<String, Value>,
-    entreps: &[Value],
     disbursed: Option<NaiveDate>,
 ) {
-    let missing: [(&str, &'static str, &str); 6] = [
-        (
-            "description",
-            "missing-description",
-            "no description (the borrower's story)",
-        ),
-        ("loanuse", "missing-loanuse", "no loan use"),
-        ("activity_id", "missing-activity", "no activity"),
-        ("theme_type_id", "missing-theme", "no theme"),
-        ("location", "missing-location", "no location"),
-        (
-            "description_language_id",
-            "missing-language",
-            "no description language",
-        ),
-    ];
-    for (field, rule, message) in missing {
-        if is_blank(obj.get(field)) {
+    warn(
+        c,
+        MISSING.map(|(field, _, _)| is_blank(obj.get(field))),
+        is_blank(obj.get("image_encoded")) && is_blank(obj.get("image_url")),
+        obj.get("client_waiver_signed") == Some(&Value::Bool(true)),
+        disbursed,
+    );
+}
+
+/// The warnings: `missing` says which of [`MISSING`] are blank.
+fn warn(
+    c: &mut Checker<'_>,
+    missing: [bool; 6],
+    no_image: bool,
+    waiver_signed: bool,
+    disbursed: Option<NaiveDate>,
+) {
+    for ((field, rule, message), blank) in MISSING.into_iter().zip(missing) {
+        if blank {
             c.push(
                 rule,
                 field,
-                format!("{message}: fill it in PA2 before publishing"),
+                [message, ": fill it in PA2 before publishing"].concat(),
             );
         }
     }
-    if is_blank(obj.get("image_encoded")) && is_blank(obj.get("image_url")) {
+    if no_image {
         c.push(
             "missing-image",
             "image_encoded",
             "no photo: add one in PA2 before publishing",
         );
     }
-    if obj.get("client_waiver_signed") != Some(&Value::Bool(true)) {
+    if !waiver_signed {
         c.push(
             "missing-waiver",
             "client_waiver_signed",
             "the client waiver is not marked as signed",
         );
     }
-    let _ = entreps;
     if let Some(d) = disbursed {
         let today = c.options.today;
         if d > today {
@@ -927,9 +994,341 @@ fn check_warnings(
     }
 }
 
-/// Checks one typed draft.
+/// Checks one typed draft: the diagnostics [`check_value`] gives for the draft's JSON,
+/// in the same order, without building the JSON (`convert` checks every draft it
+/// writes). The rules about JSON types cannot be broken by a typed draft; amounts are
+/// checked as the JSON holds them ([`Money::json_decimal`]).
 pub fn check_draft(draft: &LoanDraft, options: &Options) -> Vec<Diagnostic> {
-    check_value(&serde_json::to_value(draft).unwrap_or(Value::Null), options)
+    let mut c = Checker {
+        options,
+        out: Vec::new(),
+    };
+    let currency = draft.currency.as_deref().map(str::trim);
+    let minor_units = currency.and_then(money::minor_units);
+    if let Some(code) = &draft.currency
+        && money::minor_units(code).is_none()
+    {
+        c.push(
+            "currency-not-iso",
+            "currency",
+            format!("{} is not an ISO 4217 currency code", json_text(code)),
+        );
+    }
+    let disbursed = draft.disburse_time.as_deref().and_then(|text| {
+        let d = iso_date_text(text);
+        if d.is_none() {
+            c.push(
+                "disburse-time-not-date",
+                "disburse_time",
+                format!("{} is not a date (YYYY-MM-DD)", json_text(text)),
+            );
+        }
+        d
+    });
+    check_reference(&mut c, draft.currency.as_deref(), draft.location.as_deref());
+    check_group_draft(&mut c, draft);
+    let amounts = check_entreps(&mut c, &draft.entreps, minor_units, currency);
+    check_installments(
+        &mut c,
+        &draft.schedule,
+        disbursed,
+        amounts,
+        minor_units,
+        currency,
+    );
+    if let Some(uri) = &draft.image_encoded {
+        check_image_encoded(&mut c, uri);
+    }
+    if !is_blank_text(draft.image_url.as_ref()) {
+        image_url_deprecated(&mut c);
+    }
+    let missing = MISSING.map(|(field, _, _)| match field {
+        "description" => is_blank_text(draft.description.as_ref()),
+        "loanuse" => is_blank_text(draft.loanuse.as_ref()),
+        "activity_id" => draft.activity_id.is_none(),
+        "theme_type_id" => draft.theme_type_id.is_none(),
+        "location" => is_blank_text(draft.location.as_ref()),
+        _ => draft.description_language_id.is_none(),
+    });
+    warn(
+        &mut c,
+        missing,
+        is_blank_text(draft.image_encoded.as_ref()) && is_blank_text(draft.image_url.as_ref()),
+        draft.client_waiver_signed == Some(true),
+        disbursed,
+    );
+    c.out
+}
+
+/// A typed draft's id as [`id_text`] reads it from the JSON: trimmed, when not blank.
+fn id_of(v: Option<&String>) -> Option<&str> {
+    v.map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// [`check_group_rules`] on a typed draft.
+fn check_group_draft(c: &mut Checker<'_>, d: &LoanDraft) {
+    let entreps = &d.entreps;
+    if entreps.is_empty() {
+        c.push("no-borrower", "entreps", "the draft has no borrower");
+        return;
+    }
+    if entreps.len() == 1 {
+        let present = [
+            d.group_name.is_some(),
+            d.internal_client_id.is_some(),
+            d.internal_loan_id.is_some(),
+            d.not_pictured.is_some(),
+        ];
+        for (field, present) in GROUP_ONLY.iter().zip(present) {
+            if present {
+                individual_with_group_field(c, field);
+            }
+        }
+        return;
+    }
+    if is_blank_text(d.group_name.as_ref()) {
+        c.push(
+            "group-without-name",
+            "group_name",
+            format!(
+                "a group loan ({} borrowers) needs group_name",
+                entreps.len()
+            ),
+        );
+    }
+    match &d.not_pictured {
+        None => c.push(
+            "group-without-not-pictured",
+            "not_pictured",
+            "a group loan needs not_pictured, one true/false per borrower",
+        ),
+        Some(list) => {
+            if list.len() != entreps.len() {
+                c.push(
+                    "not-pictured-length",
+                    "not_pictured",
+                    format!(
+                        "not_pictured has {} entries for {} borrowers",
+                        list.len(),
+                        entreps.len()
+                    ),
+                );
+            }
+        }
+    }
+    if is_blank_text(d.internal_client_id.as_ref()) || is_blank_text(d.internal_loan_id.as_ref()) {
+        c.push(
+            "group-without-internal-ids",
+            "internal_loan_id",
+            "a group loan should carry internal_client_id and internal_loan_id",
+        );
+    }
+    // The same borrower twice in one group.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, e) in entreps.iter().enumerate() {
+        let identity = if let Some(v) = id_of(e.client_id.as_ref()) {
+            Some(format!("client_id {v}"))
+        } else if let Some(v) = id_of(e.loan_id.as_ref()) {
+            Some(format!("loan_id {v}"))
+        } else {
+            let first = e.first_name.as_deref().unwrap_or("");
+            let last = e.last_name.as_deref().unwrap_or("");
+            (!first.is_empty()).then(|| format!("name {first} {last}"))
+        };
+        if let Some(id) = identity
+            && let Some(j) = seen.insert(id.clone(), i)
+        {
+            c.push(
+                "duplicate-borrower",
+                format!("entreps[{i}]"),
+                format!(
+                    "borrower {} is the same as borrower {} ({id})",
+                    i + 1,
+                    j + 1
+                ),
+            );
+        }
+    }
+}
+
+/// [`check_money`] on an amount of a typed draft; `field` names it (built only for a
+/// diagnostic).
+fn check_amount(
+    c: &mut Checker<'_>,
+    field: impl Fn() -> String,
+    amount: Money,
+    minor_units: Option<u32>,
+    currency: Option<&str>,
+) -> Option<Decimal> {
+    let Some(value) = amount.json_decimal() else {
+        let json = serde_json::to_value(amount).unwrap_or_default();
+        c.push("wrong-type", field(), format!("{json} is not a number"));
+        return None;
+    };
+    if let (Some(units), Some(code)) = (minor_units, currency)
+        && value.scale() > units
+        && value.normalize().scale() > units
+    {
+        c.push(
+            "amount-too-precise",
+            field(),
+            format!("{value} has more decimals than {code} allows ({units})"),
+        );
+    }
+    Some(value)
+}
+
+/// [`check_borrowers`] on a typed draft's borrowers.
+fn check_entreps(
+    c: &mut Checker<'_>,
+    entreps: &[Entrep],
+    minor_units: Option<u32>,
+    currency: Option<&str>,
+) -> Option<Decimal> {
+    let mut total = Some(Decimal::ZERO);
+    for (i, e) in entreps.iter().enumerate() {
+        let at = |f: &str| format!("entreps[{i}].{f}");
+        if is_blank_text(e.first_name.as_ref()) {
+            c.push(
+                "borrower-without-first-name",
+                at("first_name"),
+                format!("borrower {} has no first name", i + 1),
+            );
+        }
+        if let Some(g) = &e.gender
+            && !GENDERS.contains(&g.as_str())
+        {
+            c.push(
+                "gender-invalid",
+                at("gender"),
+                format!("{} is not one of {}", json_text(g), GENDERS.join(", ")),
+            );
+        }
+        let Some(amount) = e.amount else {
+            c.push(
+                "borrower-without-amount",
+                at("amount"),
+                format!("borrower {} has no amount", i + 1),
+            );
+            total = None;
+            continue;
+        };
+        match check_amount(c, || at("amount"), amount, minor_units, currency) {
+            Some(a) => {
+                if a <= Decimal::ZERO {
+                    c.push(
+                        "amount-not-positive",
+                        at("amount"),
+                        format!("amount {a} is not positive"),
+                    );
+                }
+                total = total.map(|t| t + a);
+            }
+            None => total = None,
+        }
+    }
+    total
+}
+
+/// [`check_schedule`] on a typed draft's installments.
+fn check_installments(
+    c: &mut Checker<'_>,
+    items: &[ScheduleItem],
+    disbursed: Option<NaiveDate>,
+    amounts: Option<Decimal>,
+    minor_units: Option<u32>,
+    currency: Option<&str>,
+) {
+    if items.is_empty() {
+        return;
+    }
+    let mut previous: Option<NaiveDate> = None;
+    let mut principal_total = Some(Decimal::ZERO);
+    let mut interest_total = Decimal::ZERO;
+    for (i, item) in items.iter().enumerate() {
+        let at = |f: &str| format!("schedule[{i}].{f}");
+        match iso_date_text(&item.date) {
+            Some(date) => {
+                if let Some(p) = previous
+                    && date <= p
+                {
+                    c.push(
+                        "schedule-dates-not-increasing",
+                        at("date"),
+                        format!("{date} does not come after the previous installment's {p}"),
+                    );
+                }
+                if let Some(d) = disbursed
+                    && date <= d
+                {
+                    c.push(
+                        "schedule-before-disbursal",
+                        at("date"),
+                        format!("{date} is on or before the disbursal date {d}"),
+                    );
+                }
+                previous = Some(date);
+            }
+            None => c.push(
+                "schedule-date-format",
+                at("date"),
+                format!("{} is not a date (YYYY-MM-DD)", json_text(&item.date)),
+            ),
+        }
+        for (key, amount) in [("principal", item.principal), ("interest", item.interest)] {
+            match check_amount(c, || at(key), amount, minor_units, currency) {
+                Some(a) => {
+                    if a < Decimal::ZERO {
+                        c.push(
+                            "schedule-negative",
+                            at(key),
+                            format!("{key} {a} is negative"),
+                        );
+                    }
+                    if key == "principal" {
+                        principal_total = principal_total.map(|t| t + a);
+                    } else {
+                        interest_total += a;
+                    }
+                }
+                None if key == "principal" => principal_total = None,
+                None => {}
+            }
+        }
+    }
+    if let (Some(p), Some(a)) = (principal_total, amounts)
+        && p != a
+    {
+        c.push(
+            "schedule-principal-mismatch",
+            "schedule",
+            format!(
+                "the principal sums to {} but the borrowers' amounts to {}",
+                p.normalize(),
+                a.normalize()
+            ),
+        );
+    }
+    if interest_total.is_zero() {
+        c.push(
+            "interest-zero",
+            "schedule",
+            "the schedule's interest totals zero",
+        );
+    }
+}
+
+/// [`loan_ids`] of a typed draft.
+pub fn draft_loan_ids(draft: &LoanDraft) -> Vec<String> {
+    let mut ids: Vec<String> = draft
+        .entreps
+        .iter()
+        .filter_map(|e| e.loan_id.as_deref().map(str::trim))
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids
 }
 
 /// A draft's borrower loan ids, sorted: what makes two drafts the same loan.
@@ -1324,6 +1723,153 @@ mod tests {
             "same borrower loan ids (L1) as loan 'A'"
         );
         assert!(check_batch(&[("A", loan_ids(&a)), ("B", loan_ids(&b))]).is_empty());
+    }
+
+    mod typed {
+        use super::super::*;
+        use crate::draft::{Entrep, ScheduleItem};
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = Option<String>> {
+            prop::option::of(prop::sample::select(vec![
+                "",
+                " ",
+                "Ana",
+                " Ana ",
+                "C1",
+                "L1",
+                "L2",
+                "female",
+                "F",
+                "USD",
+                " USD",
+                "XOF",
+                "usd$",
+                "2026-01-15",
+                "2026-13-01",
+                "15/01/2026",
+                "Kampala",
+                "data:image/png;base64,!!!",
+                "https://x/a.jpg",
+                "\"q\" <é>",
+            ]))
+            .prop_map(|s| s.map(str::to_string))
+        }
+
+        fn money() -> impl Strategy<Value = Option<Money>> {
+            prop::option::of(
+                (
+                    -3i64..1_000_000_000_000_000_000,
+                    0u32..20,
+                    prop::sample::select(vec![1i64, 10, 1000, 7]),
+                )
+                    .prop_map(|(m, scale, f)| {
+                        Money(Decimal::from_i128_with_scale(
+                            i128::from(m) * i128::from(f),
+                            scale,
+                        ))
+                    }),
+            )
+        }
+
+        fn date() -> impl Strategy<Value = String> {
+            prop::sample::select(vec![
+                "2026-01-15",
+                "2026-02-15",
+                "2026-02-15",
+                "2025-12-31",
+                "2026-02-30",
+                "2026-1-15",
+                "x",
+            ])
+            .prop_map(str::to_string)
+        }
+
+        fn entrep() -> impl Strategy<Value = Entrep> {
+            (text(), text(), text(), text(), text(), money()).prop_map(
+                |(first_name, last_name, gender, client_id, loan_id, amount)| Entrep {
+                    first_name,
+                    last_name,
+                    gender,
+                    client_id,
+                    loan_id,
+                    amount,
+                },
+            )
+        }
+
+        fn draft() -> impl Strategy<Value = LoanDraft> {
+            let ids = prop::option::of(prop::sample::select(vec![0u64, 1, 61]));
+            (
+                (
+                    ids.clone(),
+                    ids.clone(),
+                    ids,
+                    text(),
+                    text(),
+                    text(),
+                    text(),
+                    text(),
+                ),
+                (
+                    prop::option::of(any::<bool>()),
+                    text(),
+                    text(),
+                    text(),
+                    text(),
+                    text(),
+                    prop::option::of(prop::collection::vec(any::<bool>(), 0..4)),
+                ),
+                prop::collection::vec(entrep(), 0..4),
+                prop::collection::vec(
+                    (date(), money(), money()).prop_map(|(date, p, i)| ScheduleItem {
+                        date,
+                        principal: p.unwrap_or_default(),
+                        interest: i.unwrap_or_default(),
+                    }),
+                    0..4,
+                ),
+            )
+                .prop_map(|(a, b, entreps, schedule)| LoanDraft {
+                    activity_id: a.0,
+                    theme_type_id: a.1,
+                    description_language_id: a.2,
+                    location: a.3,
+                    currency: a.4,
+                    disburse_time: a.5,
+                    description: a.6,
+                    loanuse: a.7,
+                    client_waiver_signed: b.0,
+                    image_encoded: b.1,
+                    image_url: b.2,
+                    group_name: b.3,
+                    internal_client_id: b.4,
+                    internal_loan_id: b.5,
+                    not_pictured: b.6,
+                    entreps,
+                    schedule,
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 3000,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// The typed checks say what the checks of the draft's JSON say.
+            #[test]
+            fn typed_checks_match_the_json_checks(d in draft(), cached in any::<bool>()) {
+                let mut options = super::options();
+                if cached {
+                    options.cache = Some(std::sync::Arc::new(super::cache(2)));
+                }
+                let value = serde_json::to_value(&d).unwrap();
+                prop_assert_eq!(check_draft(&d, &options), check_value(&value, &options));
+                prop_assert_eq!(draft_loan_ids(&d), loan_ids(&value));
+            }
+        }
     }
 
     #[test]
