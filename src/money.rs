@@ -390,11 +390,71 @@ impl NumberFormat {
         }
     }
 
+    /// A plain amount as most cells hold it (`56 250`, `1,200.50`): ASCII digits, the
+    /// format's thousands separators grouping them by three, and a decimal part, starting
+    /// and ending with a digit, at most 18 digits. Read in one pass, to the same value
+    /// [`NumberFormat::parse`] gives; `None` for anything else, which that reads.
+    fn parse_plain(&self, raw: &str) -> Option<Decimal> {
+        let bytes = raw.as_bytes();
+        if !bytes.first()?.is_ascii_digit() || !bytes.last()?.is_ascii_digit() {
+            return None;
+        }
+        let decimal = u8::try_from(self.decimal).ok()?;
+        let (mut mantissa, mut digits, mut scale) = (0u64, 0u32, None::<u32>);
+        let (mut groups, mut current) = (0usize, 0usize);
+        for &b in bytes {
+            if b.is_ascii_digit() {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                digits += 1;
+                if digits > 18 {
+                    return None;
+                }
+                current += 1;
+                if let Some(scale) = &mut scale {
+                    *scale += 1;
+                }
+            } else if b == decimal && scale.is_none() {
+                scale = Some(0);
+            } else if b.is_ascii() && scale.is_none() && self.thousands.contains(&char::from(b)) {
+                // A group before a separator: the first has 1 to 3 digits, the others 3.
+                let ok = if groups == 0 {
+                    (1..=3).contains(&current)
+                } else {
+                    current == 3
+                };
+                if !ok {
+                    return None;
+                }
+                groups += 1;
+                current = 0;
+            } else {
+                return None;
+            }
+        }
+        // The digits after the last separator (before the decimal part) form a group too.
+        let int_digits = current - scale.unwrap_or(0) as usize;
+        if groups > 0 && int_digits != 3 {
+            return None;
+        }
+        Some(Decimal::from_i128_with_scale(
+            i128::from(mantissa),
+            scale.unwrap_or(0),
+        ))
+    }
+
     /// Parses a number written by people or by an MIS: `1,500,000`, `1.500,00`,
     /// `150 000`, `$ 1,200.50`, `USh 500000`, `(25.00)` (negative), `-3`, `12 %`.
     /// Thousands separators must group digits by three; anything else is an error rather
     /// than a guess, so `1,5` is refused when the decimal separator is `.`.
     pub fn parse(&self, raw: &str) -> Result<Decimal, String> {
+        match self.parse_plain(raw) {
+            Some(value) => Ok(value),
+            None => self.parse_any(raw),
+        }
+    }
+
+    /// [`NumberFormat::parse`] for any text.
+    fn parse_any(&self, raw: &str) -> Result<Decimal, String> {
         let mut s = raw.trim();
         let mut negative = false;
         if s.starts_with('(') && s.ends_with(')') {
@@ -502,6 +562,51 @@ mod tests {
         assert_eq!(comma.parse("150\u{a0}000 FCFA").unwrap(), d("150000"));
         assert_eq!(comma.parse("S/ 2.345,5").unwrap(), d("2345.5"));
         assert_eq!(comma.parse("12,5").unwrap(), d("12.5"));
+    }
+
+    #[test]
+    fn plain_amounts_read_fast_as_the_general_path_reads_them() {
+        let inputs = [
+            "0",
+            "7",
+            "007",
+            "56250",
+            "56 250",
+            "1 350 000",
+            "1,500,000",
+            "1,200.50",
+            "1.500,00",
+            "1 234,5",
+            "1234,5",
+            "0,50",
+            "12.5",
+            "1,5",
+            "1,50,000",
+            "1234,567",
+            "12 34",
+            "1 2345",
+            "1.",
+            "1,",
+            "999999999999999999",
+            "9999999999999999999",
+            "1\u{a0}000",
+            "1 000 000,000001",
+            "1,000.5.5",
+            "1,000,00",
+        ];
+        for format in [NumberFormat::default(), NumberFormat::with_decimal(',')] {
+            let mut fast = 0;
+            for raw in inputs {
+                let any = format.parse_any(raw);
+                if let Some(value) = format.parse_plain(raw) {
+                    fast += 1;
+                    let any = any.unwrap_or_else(|e| panic!("{raw:?}: fast {value}, general {e}"));
+                    // The same value and the same scale (as printed).
+                    assert_eq!(value.to_string(), any.to_string(), "{raw:?}");
+                }
+            }
+            assert!(fast >= 8, "most plain amounts take the fast path ({fast})");
+        }
     }
 
     #[test]
