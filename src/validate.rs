@@ -457,33 +457,12 @@ fn check_group_rules(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>, 
         return;
     }
     if is_blank(obj.get("group_name")) {
-        c.push(
-            "group-without-name",
-            "group_name",
-            format!(
-                "a group loan ({} borrowers) needs group_name",
-                entreps.len()
-            ),
-        );
+        group_without_name(c, entreps.len());
     }
     match obj.get("not_pictured") {
-        None | Some(Value::Null) => c.push(
-            "group-without-not-pictured",
-            "not_pictured",
-            "a group loan needs not_pictured, one true/false per borrower",
-        ),
+        None | Some(Value::Null) => group_without_not_pictured(c),
         Some(Value::Array(list)) => {
-            if list.len() != entreps.len() {
-                c.push(
-                    "not-pictured-length",
-                    "not_pictured",
-                    format!(
-                        "not_pictured has {} entries for {} borrowers",
-                        list.len(),
-                        entreps.len()
-                    ),
-                );
-            }
+            not_pictured_length(c, list.len(), entreps.len());
             for (i, v) in list.iter().enumerate() {
                 if !v.is_boolean() {
                     c.push(
@@ -501,23 +480,63 @@ fn check_group_rules(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>, 
         ),
     }
     if is_blank(obj.get("internal_client_id")) || is_blank(obj.get("internal_loan_id")) {
+        group_without_internal_ids(c);
+    }
+    duplicate_borrowers(
+        c,
+        entreps.iter().map(|e| {
+            ["client_id", "loan_id"]
+                .iter()
+                .find_map(|k| id_text(e.get(*k)).map(|v| format!("{k} {v}")))
+                .or_else(|| {
+                    let first = e.get("first_name").and_then(Value::as_str).unwrap_or("");
+                    let last = e.get("last_name").and_then(Value::as_str).unwrap_or("");
+                    (!first.is_empty()).then(|| format!("name {first} {last}"))
+                })
+        }),
+    );
+}
+
+/// The group-rule diagnostics both forms of a draft share (one place for each message).
+fn group_without_name(c: &mut Checker<'_>, borrowers: usize) {
+    c.push(
+        "group-without-name",
+        "group_name",
+        format!("a group loan ({borrowers} borrowers) needs group_name"),
+    );
+}
+
+fn group_without_not_pictured(c: &mut Checker<'_>) {
+    c.push(
+        "group-without-not-pictured",
+        "not_pictured",
+        "a group loan needs not_pictured, one true/false per borrower",
+    );
+}
+
+fn not_pictured_length(c: &mut Checker<'_>, entries: usize, borrowers: usize) {
+    if entries != borrowers {
         c.push(
-            "group-without-internal-ids",
-            "internal_loan_id",
-            "a group loan should carry internal_client_id and internal_loan_id",
+            "not-pictured-length",
+            "not_pictured",
+            format!("not_pictured has {entries} entries for {borrowers} borrowers"),
         );
     }
-    // The same borrower twice in one group.
+}
+
+fn group_without_internal_ids(c: &mut Checker<'_>) {
+    c.push(
+        "group-without-internal-ids",
+        "internal_loan_id",
+        "a group loan should carry internal_client_id and internal_loan_id",
+    );
+}
+
+/// The same borrower twice in one group, by each borrower's identity (`client_id X`,
+/// `loan_id X` or `name F L`), when it has one.
+fn duplicate_borrowers(c: &mut Checker<'_>, identities: impl Iterator<Item = Option<String>>) {
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, e) in entreps.iter().enumerate() {
-        let identity = ["client_id", "loan_id"]
-            .iter()
-            .find_map(|k| id_text(e.get(*k)).map(|v| format!("{k} {v}")))
-            .or_else(|| {
-                let first = e.get("first_name").and_then(Value::as_str).unwrap_or("");
-                let last = e.get("last_name").and_then(Value::as_str).unwrap_or("");
-                (!first.is_empty()).then(|| format!("name {first} {last}"))
-            });
+    for (i, identity) in identities.enumerate() {
         if let Some(id) = identity
             && let Some(j) = seen.insert(id.clone(), i)
         {
@@ -531,6 +550,48 @@ fn check_group_rules(c: &mut Checker<'_>, obj: &serde_json::Map<String, Value>, 
                 ),
             );
         }
+    }
+}
+
+/// Borrower `i` has no first name.
+fn borrower_without_first_name(c: &mut Checker<'_>, i: usize) {
+    c.push(
+        "borrower-without-first-name",
+        format!("entreps[{i}].first_name"),
+        format!("borrower {} has no first name", i + 1),
+    );
+}
+
+/// Borrower `i` has no amount: the borrowers' total is unknown.
+fn borrower_without_amount(c: &mut Checker<'_>, i: usize, total: &mut Option<Decimal>) {
+    c.push(
+        "borrower-without-amount",
+        format!("entreps[{i}].amount"),
+        format!("borrower {} has no amount", i + 1),
+    );
+    *total = None;
+}
+
+/// Borrower `i`'s amount once read (None when it could not be, already reported): it
+/// must be positive, and it adds to the borrowers' total.
+fn borrower_amount(
+    c: &mut Checker<'_>,
+    i: usize,
+    amount: Option<Decimal>,
+    total: &mut Option<Decimal>,
+) {
+    match amount {
+        Some(a) => {
+            if a <= Decimal::ZERO {
+                c.push(
+                    "amount-not-positive",
+                    format!("entreps[{i}].amount"),
+                    format!("amount {a} is not positive"),
+                );
+            }
+            *total = total.map(|t| t + a);
+        }
+        None => *total = None,
     }
 }
 
@@ -596,11 +657,7 @@ fn check_borrowers(
             continue;
         }
         if is_blank(e.get("first_name")) {
-            c.push(
-                "borrower-without-first-name",
-                at("first_name"),
-                format!("borrower {} has no first name", i + 1),
-            );
+            borrower_without_first_name(c, i);
         }
         for key in ["client_id", "loan_id"] {
             match e.get(key) {
@@ -629,27 +686,11 @@ fn check_borrowers(
             ),
         }
         match e.get("amount") {
-            None | Some(Value::Null) => {
-                c.push(
-                    "borrower-without-amount",
-                    at("amount"),
-                    format!("borrower {} has no amount", i + 1),
-                );
-                total = None;
+            None | Some(Value::Null) => borrower_without_amount(c, i, &mut total),
+            Some(v) => {
+                let amount = check_money(c, &at("amount"), v, minor_units, currency);
+                borrower_amount(c, i, amount, &mut total);
             }
-            Some(v) => match check_money(c, &at("amount"), v, minor_units, currency) {
-                Some(a) => {
-                    if a <= Decimal::ZERO {
-                        c.push(
-                            "amount-not-positive",
-                            at("amount"),
-                            format!("amount {a} is not positive"),
-                        );
-                    }
-                    total = total.map(|t| t + a);
-                }
-                None => total = None,
-            },
         }
     }
     total
@@ -675,34 +716,12 @@ fn check_schedule(
             return;
         }
     };
-    let mut previous: Option<NaiveDate> = None;
-    let mut principal_total = Some(Decimal::ZERO);
-    let mut interest_total = Decimal::ZERO;
+    let mut run = ScheduleRun::new();
     for (i, item) in items.iter().enumerate() {
         let at = |f: &str| format!("schedule[{i}].{f}");
         match item.get("date") {
             Some(v) => match iso_date(v) {
-                Some(date) => {
-                    if let Some(p) = previous
-                        && date <= p
-                    {
-                        c.push(
-                            "schedule-dates-not-increasing",
-                            at("date"),
-                            format!("{date} does not come after the previous installment's {p}"),
-                        );
-                    }
-                    if let Some(d) = disbursed
-                        && date <= d
-                    {
-                        c.push(
-                            "schedule-before-disbursal",
-                            at("date"),
-                            format!("{date} is on or before the disbursal date {d}"),
-                        );
-                    }
-                    previous = Some(date);
-                }
+                Some(date) => run.date(c, || at("date"), date, disbursed),
                 None => c.push(
                     "schedule-date-format",
                     at("date"),
@@ -716,59 +735,123 @@ fn check_schedule(
             ),
         }
         for key in ["principal", "interest"] {
-            let Some(v) = item.get(key) else {
+            let amount = if let Some(v) = item.get(key) {
+                check_money(c, &at(key), v, minor_units, currency)
+            } else {
                 c.push(
                     "wrong-type",
                     at(key),
                     format!("installment {} has no {key}", i + 1),
                 );
-                if key == "principal" {
-                    principal_total = None;
-                }
-                continue;
+                None
             };
-            match check_money(c, &at(key), v, minor_units, currency) {
-                Some(a) => {
-                    if a < Decimal::ZERO {
-                        c.push(
-                            "schedule-negative",
-                            at(key),
-                            format!("{key} {a} is negative"),
-                        );
-                    }
-                    if key == "principal" {
-                        principal_total = principal_total.map(|t| t + a);
-                    } else {
-                        interest_total += a;
-                    }
-                }
-                None if key == "principal" => principal_total = None,
-                None => {}
-            }
+            run.amount(c, || at(key), key, amount);
         }
     }
     if items.is_empty() {
         return;
     }
-    if let (Some(p), Some(a)) = (principal_total, amounts)
-        && p != a
-    {
-        c.push(
-            "schedule-principal-mismatch",
-            "schedule",
-            format!(
-                "the principal sums to {} but the borrowers' amounts to {}",
-                p.normalize(),
-                a.normalize()
-            ),
-        );
+    run.finish(c, amounts);
+}
+
+/// What the schedule checks carry from one installment to the next (shared by the
+/// checks on JSON and on a typed draft).
+struct ScheduleRun {
+    previous: Option<NaiveDate>,
+    /// The principal so far; None once one could not be read.
+    principal: Option<Decimal>,
+    interest: Decimal,
+}
+
+impl ScheduleRun {
+    fn new() -> ScheduleRun {
+        ScheduleRun {
+            previous: None,
+            principal: Some(Decimal::ZERO),
+            interest: Decimal::ZERO,
+        }
     }
-    if interest_total.is_zero() {
-        c.push(
-            "interest-zero",
-            "schedule",
-            "the schedule's interest totals zero",
-        );
+
+    /// An installment's due date: after the previous installment's and the disbursal.
+    fn date(
+        &mut self,
+        c: &mut Checker<'_>,
+        field: impl Fn() -> String,
+        date: NaiveDate,
+        disbursed: Option<NaiveDate>,
+    ) {
+        if let Some(p) = self.previous
+            && date <= p
+        {
+            c.push(
+                "schedule-dates-not-increasing",
+                field(),
+                format!("{date} does not come after the previous installment's {p}"),
+            );
+        }
+        if let Some(d) = disbursed
+            && date <= d
+        {
+            c.push(
+                "schedule-before-disbursal",
+                field(),
+                format!("{date} is on or before the disbursal date {d}"),
+            );
+        }
+        self.previous = Some(date);
+    }
+
+    /// An installment's `principal` or `interest` (`key`); None when it could not be
+    /// read (already reported).
+    fn amount(
+        &mut self,
+        c: &mut Checker<'_>,
+        field: impl Fn() -> String,
+        key: &str,
+        amount: Option<Decimal>,
+    ) {
+        match amount {
+            Some(a) => {
+                if a < Decimal::ZERO {
+                    c.push(
+                        "schedule-negative",
+                        field(),
+                        format!("{key} {a} is negative"),
+                    );
+                }
+                if key == "principal" {
+                    self.principal = self.principal.map(|t| t + a);
+                } else {
+                    self.interest += a;
+                }
+            }
+            None if key == "principal" => self.principal = None,
+            None => {}
+        }
+    }
+
+    /// The totals: the principal against the borrowers' amounts, and some interest.
+    fn finish(self, c: &mut Checker<'_>, amounts: Option<Decimal>) {
+        if let (Some(p), Some(a)) = (self.principal, amounts)
+            && p != a
+        {
+            c.push(
+                "schedule-principal-mismatch",
+                "schedule",
+                format!(
+                    "the principal sums to {} but the borrowers' amounts to {}",
+                    p.normalize(),
+                    a.normalize()
+                ),
+            );
+        }
+        if self.interest.is_zero() {
+            c.push(
+                "interest-zero",
+                "schedule",
+                "the schedule's interest totals zero",
+            );
+        }
     }
 }
 
@@ -1087,68 +1170,31 @@ fn check_group_draft(c: &mut Checker<'_>, d: &LoanDraft) {
         return;
     }
     if is_blank_text(d.group_name.as_ref()) {
-        c.push(
-            "group-without-name",
-            "group_name",
-            format!(
-                "a group loan ({} borrowers) needs group_name",
-                entreps.len()
-            ),
-        );
+        group_without_name(c, entreps.len());
     }
     match &d.not_pictured {
-        None => c.push(
-            "group-without-not-pictured",
-            "not_pictured",
-            "a group loan needs not_pictured, one true/false per borrower",
-        ),
+        None => group_without_not_pictured(c),
         Some(list) => {
-            if list.len() != entreps.len() {
-                c.push(
-                    "not-pictured-length",
-                    "not_pictured",
-                    format!(
-                        "not_pictured has {} entries for {} borrowers",
-                        list.len(),
-                        entreps.len()
-                    ),
-                );
-            }
+            not_pictured_length(c, list.len(), entreps.len());
         }
     }
     if is_blank_text(d.internal_client_id.as_ref()) || is_blank_text(d.internal_loan_id.as_ref()) {
-        c.push(
-            "group-without-internal-ids",
-            "internal_loan_id",
-            "a group loan should carry internal_client_id and internal_loan_id",
-        );
+        group_without_internal_ids(c);
     }
-    // The same borrower twice in one group.
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, e) in entreps.iter().enumerate() {
-        let identity = if let Some(v) = id_of(e.client_id.as_ref()) {
-            Some(format!("client_id {v}"))
-        } else if let Some(v) = id_of(e.loan_id.as_ref()) {
-            Some(format!("loan_id {v}"))
-        } else {
-            let first = e.first_name.as_deref().unwrap_or("");
-            let last = e.last_name.as_deref().unwrap_or("");
-            (!first.is_empty()).then(|| format!("name {first} {last}"))
-        };
-        if let Some(id) = identity
-            && let Some(j) = seen.insert(id.clone(), i)
-        {
-            c.push(
-                "duplicate-borrower",
-                format!("entreps[{i}]"),
-                format!(
-                    "borrower {} is the same as borrower {} ({id})",
-                    i + 1,
-                    j + 1
-                ),
-            );
-        }
-    }
+    duplicate_borrowers(
+        c,
+        entreps.iter().map(|e| {
+            if let Some(v) = id_of(e.client_id.as_ref()) {
+                Some(format!("client_id {v}"))
+            } else if let Some(v) = id_of(e.loan_id.as_ref()) {
+                Some(format!("loan_id {v}"))
+            } else {
+                let first = e.first_name.as_deref().unwrap_or("");
+                let last = e.last_name.as_deref().unwrap_or("");
+                (!first.is_empty()).then(|| format!("name {first} {last}"))
+            }
+        }),
+    );
 }
 
 /// [`check_money`] on an amount of a typed draft; `field` names it (built only for a
@@ -1189,11 +1235,7 @@ fn check_entreps(
     for (i, e) in entreps.iter().enumerate() {
         let at = |f: &str| format!("entreps[{i}].{f}");
         if is_blank_text(e.first_name.as_ref()) {
-            c.push(
-                "borrower-without-first-name",
-                at("first_name"),
-                format!("borrower {} has no first name", i + 1),
-            );
+            borrower_without_first_name(c, i);
         }
         if let Some(g) = &e.gender
             && !GENDERS.contains(&g.as_str())
@@ -1204,27 +1246,12 @@ fn check_entreps(
                 format!("{} is not one of {}", json_text(g), GENDERS.join(", ")),
             );
         }
-        let Some(amount) = e.amount else {
-            c.push(
-                "borrower-without-amount",
-                at("amount"),
-                format!("borrower {} has no amount", i + 1),
-            );
-            total = None;
-            continue;
-        };
-        match check_amount(c, || at("amount"), amount, minor_units, currency) {
-            Some(a) => {
-                if a <= Decimal::ZERO {
-                    c.push(
-                        "amount-not-positive",
-                        at("amount"),
-                        format!("amount {a} is not positive"),
-                    );
-                }
-                total = total.map(|t| t + a);
+        match e.amount {
+            None => borrower_without_amount(c, i, &mut total),
+            Some(amount) => {
+                let amount = check_amount(c, || at("amount"), amount, minor_units, currency);
+                borrower_amount(c, i, amount, &mut total);
             }
-            None => total = None,
         }
     }
     total
@@ -1242,33 +1269,11 @@ fn check_installments(
     if items.is_empty() {
         return;
     }
-    let mut previous: Option<NaiveDate> = None;
-    let mut principal_total = Some(Decimal::ZERO);
-    let mut interest_total = Decimal::ZERO;
+    let mut run = ScheduleRun::new();
     for (i, item) in items.iter().enumerate() {
         let at = |f: &str| format!("schedule[{i}].{f}");
         match iso_date_text(&item.date) {
-            Some(date) => {
-                if let Some(p) = previous
-                    && date <= p
-                {
-                    c.push(
-                        "schedule-dates-not-increasing",
-                        at("date"),
-                        format!("{date} does not come after the previous installment's {p}"),
-                    );
-                }
-                if let Some(d) = disbursed
-                    && date <= d
-                {
-                    c.push(
-                        "schedule-before-disbursal",
-                        at("date"),
-                        format!("{date} is on or before the disbursal date {d}"),
-                    );
-                }
-                previous = Some(date);
-            }
+            Some(date) => run.date(c, || at("date"), date, disbursed),
             None => c.push(
                 "schedule-date-format",
                 at("date"),
@@ -1276,46 +1281,11 @@ fn check_installments(
             ),
         }
         for (key, amount) in [("principal", item.principal), ("interest", item.interest)] {
-            match check_amount(c, || at(key), amount, minor_units, currency) {
-                Some(a) => {
-                    if a < Decimal::ZERO {
-                        c.push(
-                            "schedule-negative",
-                            at(key),
-                            format!("{key} {a} is negative"),
-                        );
-                    }
-                    if key == "principal" {
-                        principal_total = principal_total.map(|t| t + a);
-                    } else {
-                        interest_total += a;
-                    }
-                }
-                None if key == "principal" => principal_total = None,
-                None => {}
-            }
+            let amount = check_amount(c, || at(key), amount, minor_units, currency);
+            run.amount(c, || at(key), key, amount);
         }
     }
-    if let (Some(p), Some(a)) = (principal_total, amounts)
-        && p != a
-    {
-        c.push(
-            "schedule-principal-mismatch",
-            "schedule",
-            format!(
-                "the principal sums to {} but the borrowers' amounts to {}",
-                p.normalize(),
-                a.normalize()
-            ),
-        );
-    }
-    if interest_total.is_zero() {
-        c.push(
-            "interest-zero",
-            "schedule",
-            "the schedule's interest totals zero",
-        );
-    }
+    run.finish(c, amounts);
 }
 
 /// [`loan_ids`] of a typed draft.
