@@ -247,6 +247,10 @@ impl DateFormat {
 }
 
 fn strip_time(text: &str) -> &str {
+    // Most dates have no time: nothing to look for.
+    if !text.bytes().any(|b| b == b' ' || b == b'T') {
+        return text;
+    }
     for sep in [' ', 'T'] {
         if let Some((date, time)) = text.split_once(sep) {
             let t = time.trim();

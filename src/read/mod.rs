@@ -36,7 +36,7 @@ impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            Cell::Text(s) => is_blank_text(s),
             _ => false,
         }
     }
@@ -157,6 +157,16 @@ impl Row {
 
     pub fn is_blank(&self) -> bool {
         self.cells.iter().all(Cell::is_blank)
+    }
+}
+
+/// Whether text is empty or only whitespace (Unicode's, as `str::trim` sees it). Most
+/// cells start with a visible ASCII character, which settles it at once.
+pub fn is_blank_text(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii_graphic() => false,
+        Some(_) => text.trim().is_empty(),
     }
 }
 
@@ -452,6 +462,28 @@ pub fn read_table_streamed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_text_is_what_trim_leaves_empty() {
+        for text in [
+            "",
+            " ",
+            "\t",
+            "\r\n",
+            "\u{a0}",
+            "\u{2003} ",
+            "\u{3000}",
+            "a",
+            " a",
+            "\u{a0}x",
+            "é",
+            "~",
+            "\u{b}",
+            "0 ",
+        ] {
+            assert_eq!(is_blank_text(text), text.trim().is_empty(), "{text:?}");
+        }
+    }
 
     #[test]
     fn numbers_print_as_users_wrote_them() {

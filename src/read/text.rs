@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use encoding_rs::{CoderResult, Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-use super::{Cell, Grid, ReadError, ReadOptions, Row};
+use super::{Cell, Grid, ReadError, ReadOptions, Row, is_blank_text};
 
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 
@@ -485,14 +485,14 @@ impl Records {
                 // Blank as `Cell::is_blank` sees it (Unicode whitespace), without a copy;
                 // once a field is not, the others need no look.
                 if blank {
-                    blank = text.is_ok_and(|t| t.trim().is_empty());
+                    blank = text.is_ok_and(is_blank_text);
                 }
                 *cell = Cell::Empty;
                 continue;
             }
             match text {
                 Ok(text) => {
-                    blank = blank && text.trim().is_empty();
+                    blank = blank && is_blank_text(text);
                     set_text(cell, text);
                 }
                 // Bad bytes are replaced one field at a time as in the whole file: what
