@@ -18,7 +18,7 @@ use crate::money::Money;
 use crate::read::header::HeaderSpec;
 use crate::read::{self, InputRef, ReadOptions, Table};
 use crate::report::{self, Finding, Report, Tally};
-use crate::review;
+use crate::review::{self, RowRange};
 use crate::template::{FieldSource, InputSpec, Template, delimiter_byte};
 use crate::validate::{self, Severity};
 use crate::{Error, Outcome};
@@ -327,16 +327,6 @@ impl RowList {
     }
 }
 
-/// One run of consecutive rows in `summary.json`.
-#[derive(Serialize)]
-struct RowRange<'a> {
-    file: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sheet: Option<&'a str>,
-    from: usize,
-    to: usize,
-}
-
 impl Serialize for RowList {
     /// As ranges, `[{file, sheet, from, to}]`: a summary listing every source row as
     /// its own object grew to 125 MB for 1.5M rows.
@@ -365,14 +355,13 @@ fn problem_entry(p: &Problem) -> ProblemEntry {
 impl std::fmt::Display for ProblemEntry {
     /// As [`Problem`] prints: the place, the value, what is wrong.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.file)?;
-        if let Some(sheet) = &self.sheet {
-            write!(f, ", sheet {sheet}")?;
-        }
-        write!(f, ", row {}", self.row)?;
-        if let Some(column) = &self.column {
-            write!(f, ", column '{column}'")?;
-        }
+        report::write_place(
+            f,
+            &self.file,
+            self.sheet.as_deref(),
+            self.row,
+            self.column.as_deref(),
+        )?;
         match &self.value {
             Some(v) => write!(f, ": '{v}' {}", self.message),
             None => write!(f, ": {}", self.message),
@@ -426,7 +415,6 @@ enum Output<'a> {
 struct Batch<'a> {
     template: &'a Template,
     args: &'a ConvertArgs,
-    options: &'a validate::Options,
     namer: emit::FileNamer,
     duplicates: validate::BatchCheck,
     summary: Summary,
@@ -498,7 +486,6 @@ impl<'a> Batch<'a> {
         Batch {
             template,
             args,
-            options: &args.checks.options,
             namer: emit::FileNamer::default(),
             duplicates: validate::BatchCheck::default(),
             summary: Summary {
@@ -536,7 +523,7 @@ impl<'a> Batch<'a> {
 
     fn take(&mut self, work: Work) -> Result<(), Error> {
         let prepared = match work {
-            Work::Complete(complete) => prepare(self.template, self.options, complete),
+            Work::Complete(complete) => prepare(self.template, &self.args.checks.options, complete),
             Work::Prepared(prepared) => prepared,
             Work::Restart => return self.restart(),
         };
@@ -818,7 +805,7 @@ impl<'a> Batch<'a> {
             drafts: self.summary.loans,
             findings: Vec::new(),
         };
-        report.note_stale_cache(self.options);
+        report.note_stale_cache(&self.args.checks.options);
         report
             .findings
             .extend(self.findings.take().unwrap_or_default());
@@ -887,7 +874,7 @@ fn pipeline(
     // When the loans only complete once every row has been read (a workbook sheet read
     // once), the grouping thread has nothing else to do: it builds and checks them too.
     let build_here = !plan.completes_while_reading();
-    let (template, options) = (batch.template, batch.options);
+    let (template, options) = (batch.template, &args.checks.options);
     std::thread::scope(|scope| {
         let grouping = scope.spawn(move || {
             plan.run(

@@ -63,16 +63,33 @@ impl SourceRef {
 
 impl std::fmt::Display for SourceRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.file)?;
-        if let Some(sheet) = &self.sheet {
-            write!(f, ", sheet {sheet}")?;
-        }
-        write!(f, ", row {}", self.row)?;
-        if let Some(column) = &self.column {
-            write!(f, ", column '{column}'")?;
-        }
-        Ok(())
+        write_place(
+            f,
+            &self.file,
+            self.sheet.as_deref(),
+            self.row,
+            self.column.as_deref(),
+        )
     }
+}
+
+/// A place as messages name it: `file, sheet S, row N, column 'C'`.
+pub fn write_place(
+    f: &mut std::fmt::Formatter<'_>,
+    file: &str,
+    sheet: Option<&str>,
+    row: usize,
+    column: Option<&str>,
+) -> std::fmt::Result {
+    f.write_str(file)?;
+    if let Some(sheet) = sheet {
+        write!(f, ", sheet {sheet}")?;
+    }
+    write!(f, ", row {row}")?;
+    if let Some(column) = column {
+        write!(f, ", column '{column}'")?;
+    }
+    Ok(())
 }
 
 /// One finding about one draft (or one loan that could not be built).

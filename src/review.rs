@@ -868,14 +868,15 @@ pub fn is_checklist(rule: &str) -> bool {
     CHECKLIST.iter().any(|(r, _)| *r == rule)
 }
 
-/// Consecutive rows of one sheet: `from..=to`.
+/// Consecutive rows of one sheet, `from..=to`: in the page's data and in
+/// `summary.json`.
 #[derive(Debug, PartialEq, Eq, Serialize)]
-struct RowRange<'a> {
-    file: &'a str,
+pub(crate) struct RowRange<'a> {
+    pub file: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sheet: Option<&'a str>,
-    from: usize,
-    to: usize,
+    pub sheet: Option<&'a str>,
+    pub from: usize,
+    pub to: usize,
 }
 
 /// A JSON value as display text: strings as they are, other values as JSON.
@@ -1871,12 +1872,7 @@ mod tests {
         let finding = |severity, rule| Finding {
             draft: "L1".into(),
             file: Some("L1.json".into()),
-            severity,
-            rule,
-            field: String::new(),
-            message: "m".into(),
-            value: None,
-            sources: Vec::new(),
+            ..finding(severity, rule)
         };
         let mut entry = LoanEntry {
             key: "L1".into(),

@@ -625,16 +625,30 @@ fn check_money(
         c.push("wrong-type", field, format!("{value} is not a number"));
         return None;
     };
+    check_precision(c, || field.to_string(), amount, minor_units, currency);
+    Some(amount)
+}
+
+/// An amount may have no more decimals than its currency's minor units. `field` names
+/// it (built only for a diagnostic).
+fn check_precision(
+    c: &mut Checker<'_>,
+    field: impl Fn() -> String,
+    amount: Decimal,
+    minor_units: Option<u32>,
+    currency: Option<&str>,
+) {
+    // The scale bounds the normalized scale: most amounts are settled without normalizing.
     if let (Some(units), Some(code)) = (minor_units, currency)
+        && amount.scale() > units
         && amount.normalize().scale() > units
     {
         c.push(
             "amount-too-precise",
-            field,
+            field(),
             format!("{amount} has more decimals than {code} allows ({units})"),
         );
     }
-    Some(amount)
 }
 
 /// Checks borrowers; returns the sum of their amounts when all are readable.
@@ -1211,16 +1225,7 @@ fn check_amount(
         c.push("wrong-type", field(), format!("{json} is not a number"));
         return None;
     };
-    if let (Some(units), Some(code)) = (minor_units, currency)
-        && value.scale() > units
-        && value.normalize().scale() > units
-    {
-        c.push(
-            "amount-too-precise",
-            field(),
-            format!("{value} has more decimals than {code} allows ({units})"),
-        );
-    }
+    check_precision(c, field, value, minor_units, currency);
     Some(value)
 }
 
