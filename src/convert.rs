@@ -473,6 +473,11 @@ fn prepare(
     }
 }
 
+/// Loans between grouping and writing at most (see [`pipeline`]), and how many travel
+/// together.
+const IN_FLIGHT: usize = 64;
+const BATCH: usize = 8;
+
 /// Places loans that could not be converted after the drafts on the review page.
 const FAILED_ORDER: usize = usize::MAX / 2;
 
@@ -870,45 +875,70 @@ fn pipeline(
     batch: &mut Batch<'_>,
     args: &ConvertArgs,
 ) -> Result<Counts, Error> {
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Work>(64);
+    // Loans travel in small batches: one hand-over (and wake-up) per batch, not per loan.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Work>>(IN_FLIGHT / BATCH);
     // When the loans only complete once every row has been read (a workbook sheet read
     // once), the grouping thread has nothing else to do: it builds and checks them too.
     let build_here = !plan.completes_while_reading();
     let (template, options) = (batch.template, &args.checks.options);
     std::thread::scope(|scope| {
         let grouping = scope.spawn(move || {
-            plan.run(
+            let stopped = || Error::Usage("stopped".into());
+            // Hands a batch over to the writing thread, to be built there, unless that
+            // thread has fallen behind (the channel is full): this thread then builds
+            // the batch's loans itself, and the two share the work whichever is slower.
+            let hand_over = |work: Vec<Work>| match sender.try_send(work) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Full(work)) => {
+                    let built = work
+                        .into_iter()
+                        .map(|w| match w {
+                            Work::Complete(complete) => {
+                                Work::Prepared(prepare(template, options, complete))
+                            }
+                            other => other,
+                        })
+                        .collect();
+                    sender.send(built).map_err(|_| stopped())
+                }
+                Err(TrySendError::Disconnected(_)) => Err(stopped()),
+            };
+            let pending = std::cell::RefCell::new(Vec::with_capacity(BATCH));
+            let take = || std::mem::replace(&mut *pending.borrow_mut(), Vec::with_capacity(BATCH));
+            let counts = plan.run(
                 &mut |complete| {
-                    let stopped = || Error::Usage("stopped".into());
-                    if build_here {
-                        return sender
-                            .send(Work::Prepared(prepare(template, options, complete)))
-                            .map_err(|_| stopped());
-                    }
-                    // The loan goes to this thread's receiver to be built there, unless it
-                    // has fallen behind (the channel is full): this thread then builds it
-                    // itself, and the two share the work whichever is slower.
-                    match sender.try_send(Work::Complete(complete)) {
-                        Ok(()) => Ok(()),
-                        Err(TrySendError::Full(Work::Complete(complete))) => sender
-                            .send(Work::Prepared(prepare(template, options, complete)))
-                            .map_err(|_| stopped()),
-                        Err(TrySendError::Full(work)) => sender.send(work).map_err(|_| stopped()),
-                        Err(TrySendError::Disconnected(_)) => Err(stopped()),
-                    }
+                    let full = {
+                        let mut pending = pending.borrow_mut();
+                        pending.push(if build_here {
+                            Work::Prepared(prepare(template, options, complete))
+                        } else {
+                            Work::Complete(complete)
+                        });
+                        pending.len() >= BATCH
+                    };
+                    if full { hand_over(take()) } else { Ok(()) }
                 },
                 &mut || {
-                    sender
-                        .send(Work::Restart)
-                        .map_err(|_| Error::Usage("stopped".into()))
+                    // The loans not handed over yet are forgotten with the others.
+                    let mut work = take();
+                    work.clear();
+                    work.push(Work::Restart);
+                    hand_over(work)
                 },
-            )
+            )?;
+            let rest = take();
+            if !rest.is_empty() {
+                hand_over(rest).map_err(group::GroupError::Stop)?;
+            }
+            Ok(counts)
         });
         let mut failure = None;
-        for done in &receiver {
-            if let Err(e) = batch.take(done) {
-                failure = Some(e);
-                break;
+        'receive: for work in &receiver {
+            for done in work {
+                if let Err(e) = batch.take(done) {
+                    failure = Some(e);
+                    break 'receive;
+                }
             }
         }
         // A failed writer stops the grouping at its next loan.

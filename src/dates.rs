@@ -8,6 +8,32 @@
 
 use chrono::{Datelike, NaiveDate};
 
+/// A character of a date's text: a `char`, or a byte of ASCII text.
+trait Unit: Copy {
+    fn char(self) -> char;
+    fn is(self, c: char) -> bool {
+        self.char() == c
+    }
+    fn digit(self) -> Option<u32> {
+        self.char().to_digit(10)
+    }
+}
+
+impl Unit for char {
+    fn char(self) -> char {
+        self
+    }
+}
+
+impl Unit for u8 {
+    fn char(self) -> char {
+        char::from(self)
+    }
+    fn digit(self) -> Option<u32> {
+        self.is_ascii_digit().then(|| u32::from(self - b'0'))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
     Day,
@@ -167,8 +193,11 @@ impl DateFormat {
                 .and_then(DateFormat::from_serial)
                 .ok_or_else(|| "not an Excel serial date".to_string());
         }
-        // Dates are short: their characters fit on the stack (this runs for every
-        // installment of every loan).
+        // This runs for every installment of every loan: ASCII text (nearly every date) is
+        // read as bytes, other text as characters, which fit on the stack.
+        if text.is_ascii() {
+            return self.parse_units(text.as_bytes());
+        }
         let mut buffer = ['\0'; 48];
         let mut count = 0;
         for c in text.chars() {
@@ -178,31 +207,35 @@ impl DateFormat {
             buffer[count] = c;
             count += 1;
         }
-        let chars = &buffer[..count];
+        self.parse_units(&buffer[..count])
+    }
+
+    /// [`DateFormat::parse_date`] of text as its characters (or, when ASCII, its bytes).
+    fn parse_units<C: Unit>(&self, chars: &[C]) -> Result<NaiveDate, String> {
         let (mut day, mut month, mut year) = (None, None, None);
         let mut i = 0;
         for token in &self.tokens {
             match token {
                 Token::Literal(c) => {
-                    if chars.get(i) != Some(c) {
+                    if !chars.get(i).is_some_and(|u| u.is(*c)) {
                         return Err(self.expected());
                     }
                     i += 1;
                 }
                 Token::Day | Token::Month | Token::Year2 | Token::Year4 => {
                     let max = if *token == Token::Year4 { 4 } else { 2 };
-                    let len = chars[i..]
-                        .iter()
-                        .take(max)
-                        .take_while(|c| c.is_ascii_digit())
-                        .count();
+                    // Up to `max` digits.
+                    let (mut n, mut len) = (0u32, 0);
+                    while len < max {
+                        let Some(d) = chars.get(i + len).and_then(|c| c.digit()) else {
+                            break;
+                        };
+                        n = n * 10 + d;
+                        len += 1;
+                    }
                     if len == 0 || (*token == Token::Year4 && len != 4) {
                         return Err(self.expected());
                     }
-                    let n: u32 = chars[i..i + len]
-                        .iter()
-                        .filter_map(|c| c.to_digit(10))
-                        .fold(0, |n, d| n * 10 + d);
                     i += len;
                     match token {
                         Token::Day => day = Some(n),
@@ -214,10 +247,11 @@ impl DateFormat {
                 Token::MonthName => {
                     let len = chars[i..]
                         .iter()
-                        .take_while(|c| c.is_alphabetic() || **c == '.')
+                        .take_while(|c| c.char().is_alphabetic() || c.is('.'))
                         .count();
                     let name: String = chars[i..i + len]
                         .iter()
+                        .map(|c| c.char())
                         .collect::<String>()
                         .trim_end_matches('.')
                         .to_lowercase();
@@ -248,7 +282,7 @@ impl DateFormat {
 
 fn strip_time(text: &str) -> &str {
     // Most dates have no time: nothing to look for.
-    if !text.bytes().any(|b| b == b' ' || b == b'T') {
+    if memchr::memchr2(b' ', b'T', text.as_bytes()).is_none() {
         return text;
     }
     for sep in [' ', 'T'] {
@@ -334,6 +368,27 @@ mod tests {
         assert_eq!(named.parse_date("05-Sep-2026").unwrap(), ymd(2026, 9, 5));
         let short = DateFormat::parse("d.m.yy").unwrap();
         assert_eq!(short.parse_date("5.1.26").unwrap(), ymd(2026, 1, 5));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 3000,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// ASCII text is read as bytes: the same answer, and the same error, as read as
+        /// characters.
+        #[test]
+        fn ascii_dates_read_as_bytes_as_as_characters(
+            text in "[0-9/.\\- ]{0,6}[0-9]{0,4}[/.\\-]?[0-9a-zA-Z.]{0,5}[/.\\-]?[0-9]{0,5}",
+            format in 0usize..5,
+        ) {
+            let pattern = ["dd/mm/yyyy", "mm/dd/yyyy", "d.m.yy", "dd-mmm-yyyy", "yyyy-mm-dd"][format];
+            let f = DateFormat::parse(pattern).unwrap();
+            let chars: Vec<char> = text.chars().collect();
+            proptest::prop_assert_eq!(f.parse_units(text.as_bytes()), f.parse_units(&chars[..]));
+        }
     }
 
     #[test]

@@ -41,9 +41,9 @@ pub struct Loan {
     pub draft: LoanDraft,
     /// The input rows that made this loan.
     pub rows: Vec<Origin>,
-    /// Draft field paths (`disburse_time`, `entreps[1].amount`, `schedule[3].date`) and
-    /// the cell each came from.
-    pub fields: Vec<(String, Origin)>,
+    /// Draft field paths (`disburse_time`, `entreps[1].amount`, `schedule[3]`) and the
+    /// cell each came from.
+    pub fields: Vec<(FieldPath, Origin)>,
 }
 
 /// A loan that could not be built.
@@ -674,7 +674,10 @@ impl<'a> Plan<'a> {
                         ended.insert(previous);
                     }
                 }
-                if !pending.contains_key(key) {
+                // One look-up for the rows of a loan already started (most rows).
+                let loan = if let Some(loan) = pending.get_mut(key) {
+                    loan
+                } else {
                     let loan = Pending {
                         key: key.to_string(),
                         from_group_key,
@@ -685,10 +688,7 @@ impl<'a> Plan<'a> {
                         },
                         ..Pending::default()
                     };
-                    pending.insert(key.to_string(), loan);
-                }
-                let Some(loan) = pending.get_mut(key) else {
-                    continue;
+                    pending.entry(key.to_string()).or_insert(loan)
                 };
                 loan.rows.push(row_origin.clone());
                 let values = read_changed(
@@ -973,30 +973,26 @@ fn text_of(fields: &Fields, name: &str) -> Option<String> {
         .map(|(_, v, _)| v.to_string())
 }
 
-/// `{head}{i}` and the `tail` parts, as `format!` writes it, without the formatting
-/// machinery: this names every field of every loan.
-fn indexed(head: &str, i: usize, tail: &[&str]) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = i;
-    loop {
-        at -= 1;
-        digits[at] = b"0123456789"[n % 10];
-        n /= 10;
-        if n == 0 {
-            break;
+/// A draft field's path: `disburse_time`, `entreps[1].amount`, `not_pictured[1]`,
+/// `schedule[3]` (written out only when a finding needs its cell: every field of every
+/// loan has one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldPath {
+    Loan(&'static str),
+    Entrep(usize, &'static str),
+    NotPictured(usize),
+    Schedule(usize),
+}
+
+impl std::fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldPath::Loan(name) => f.write_str(name),
+            FieldPath::Entrep(i, name) => write!(f, "entreps[{i}].{name}"),
+            FieldPath::NotPictured(i) => write!(f, "not_pictured[{i}]"),
+            FieldPath::Schedule(i) => write!(f, "schedule[{i}]"),
         }
     }
-    let digits = std::str::from_utf8(&digits[at..]).unwrap_or_default();
-    let mut path = String::with_capacity(
-        head.len() + digits.len() + tail.iter().map(|t| t.len()).sum::<usize>(),
-    );
-    path.push_str(head);
-    path.push_str(digits);
-    for t in tail {
-        path.push_str(t);
-    }
-    path
 }
 
 /// A date as `YYYY-MM-DD`, as [`crate::dates::iso`] writes it (written here digit by
@@ -1038,7 +1034,7 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
     let group = p.borrowers.len() > 1;
     let mut draft = LoanDraft::default();
     let values = p.borrowers.iter().map(|b| b.values.len()).sum::<usize>();
-    let mut fields: Vec<(String, Origin)> =
+    let mut fields: Vec<(FieldPath, Origin)> =
         Vec::with_capacity(p.loan.len() + values + p.installments.len());
     let currency = text_of(&p.loan, "currency");
     // An amount can only have more decimals than the currency when it is written with
@@ -1068,11 +1064,11 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
                     message,
                 }),
             }
-            fields.push(("image_encoded".to_string(), origin.clone()));
+            fields.push((FieldPath::Loan("image_encoded"), origin.clone()));
             continue;
         }
         set_loan_field(&mut draft, name, value);
-        fields.push(((*name).to_string(), origin.clone()));
+        fields.push((FieldPath::Loan(name), origin.clone()));
     }
     let mut not_pictured = Vec::new();
     for (i, b) in std::mem::take(&mut p.borrowers).into_iter().enumerate() {
@@ -1107,9 +1103,9 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
                 _ => {}
             }
             let path = if name == "not_pictured" {
-                indexed("not_pictured[", i, &["]"])
+                FieldPath::NotPictured(i)
             } else {
-                indexed("entreps[", i, &["].", name])
+                FieldPath::Entrep(i, name)
             };
             fields.push((path, origin));
         }
@@ -1154,7 +1150,7 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
             principal,
             interest,
         });
-        fields.push((indexed("schedule[", i, &["]"]), origin));
+        fields.push((FieldPath::Schedule(i), origin));
     }
     if !p.problems.is_empty() {
         return Done::Failed(FailedLoan {
@@ -1362,10 +1358,14 @@ mod tests {
     #[test]
     fn paths_and_dates_are_written_as_format_writes_them() {
         for i in [0, 7, 10, 99, 1234, usize::MAX] {
-            assert_eq!(indexed("schedule[", i, &["]"]), format!("schedule[{i}]"));
+            assert_eq!(FieldPath::Schedule(i).to_string(), format!("schedule[{i}]"));
             assert_eq!(
-                indexed("entreps[", i, &["].", "amount"]),
+                FieldPath::Entrep(i, "amount").to_string(),
                 format!("entreps[{i}].amount")
+            );
+            assert_eq!(
+                FieldPath::NotPictured(i).to_string(),
+                format!("not_pictured[{i}]")
             );
         }
         for (y, m, d) in [

@@ -158,29 +158,31 @@ impl Finding {
 /// The cells a draft field came from: the field itself, its parts (`schedule` ->
 /// `schedule[0]`...), or else the loan's first row.
 pub fn sources_for(field: &str, loan: &Loan) -> Vec<SourceRef> {
-    // `path` is `field` followed by `separator` and more (no string is built per field:
-    // this runs for every finding of every draft).
+    // `path` is `field` followed by `separator` and more.
     let extends = |path: &str, field: &str, separator: char| {
         path.strip_prefix(field)
             .is_some_and(|rest| rest.starts_with(separator))
     };
     let schedule = field.starts_with("schedule[");
-    let exact: Vec<SourceRef> = loan
-        .fields
-        .iter()
-        .filter(|(path, _)| path == field || (schedule && extends(field, path, '.')))
-        .map(|(_, o)| SourceRef::from_origin(o))
-        .collect();
+    // Each path written into one reused buffer: no string is built per field.
+    let mut buffer = String::new();
+    let mut matching = |wanted: &dyn Fn(&str) -> bool| -> Vec<SourceRef> {
+        loan.fields
+            .iter()
+            .filter(|(path, _)| {
+                buffer.clear();
+                let _ = write!(buffer, "{path}");
+                wanted(&buffer)
+            })
+            .map(|(_, o)| SourceRef::from_origin(o))
+            .collect()
+    };
+    let exact = matching(&|path| path == field || (schedule && extends(field, path, '.')));
     if !exact.is_empty() {
         return exact;
     }
     if !field.is_empty() {
-        let parts: Vec<SourceRef> = loan
-            .fields
-            .iter()
-            .filter(|(path, _)| extends(path, field, '[') || extends(path, field, '.'))
-            .map(|(_, o)| SourceRef::from_origin(o))
-            .collect();
+        let parts = matching(&|path| extends(path, field, '[') || extends(path, field, '.'));
         if !parts.is_empty() {
             return parts;
         }

@@ -505,13 +505,12 @@ struct Page {
     store: Store,
     /// Set when a draft could not be written: the store may hold part of it.
     broken: bool,
-    /// Reused for every draft: its JSON, then the JSON escaped for the script block.
+    /// Reused for every draft: its JSON, escaped for the script block.
     json: Vec<u8>,
-    escaped: Vec<u8>,
 }
 
-/// One draft's data in the store: `len` bytes at `offset`, a JSON value escaped by
-/// [`escape_script_json`].
+/// One draft's data in the store: `len` bytes at `offset`, a JSON value written by
+/// [`write_script_json`].
 #[derive(Debug, Clone, Copy)]
 struct Chunk {
     order: usize,
@@ -563,7 +562,6 @@ impl Page {
             store,
             broken: false,
             json: Vec::new(),
-            escaped: Vec::new(),
         }
     }
 
@@ -601,28 +599,22 @@ impl Page {
         converted: bool,
         findings: impl Iterator<Item = (Severity, &'static str)>,
     ) -> std::io::Result<()> {
-        self.json.clear();
-        if serde_json::to_writer(&mut self.json, data).is_err() {
-            // As `script_json` does: never expected, but the page stays valid JSON.
-            self.json.clear();
-            self.json.extend_from_slice(b"null");
-        }
         let (offset, len) = match &mut self.store {
             Store::Memory(bytes) => {
                 let start = bytes.len();
-                escape_script_json(&self.json, bytes);
+                write_script_json(bytes, data);
                 (start as u64, bytes.len() - start)
             }
             Store::File(parts) => {
-                self.escaped.clear();
-                escape_script_json(&self.json, &mut self.escaped);
+                self.json.clear();
+                write_script_json(&mut self.json, data);
                 let offset = parts.len;
-                if let Err(e) = parts.writer().and_then(|w| w.write_all(&self.escaped)) {
+                if let Err(e) = parts.writer().and_then(|w| w.write_all(&self.json)) {
                     self.broken = true;
                     return Err(e);
                 }
-                parts.len += self.escaped.len() as u64;
-                (offset, self.escaped.len())
+                parts.len += self.json.len() as u64;
+                (offset, self.json.len())
             }
         };
         self.chunks.push(Chunk { order, offset, len });
@@ -1383,42 +1375,64 @@ pub fn escape_html(s: &str) -> String {
 /// occur inside strings) are written as `\u003c`, `\u003e`, `\u0026`, so no text can
 /// close the block or open a comment; U+2028 and U+2029 likewise, for old parsers.
 pub fn script_json(value: &impl Serialize) -> String {
-    let json = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
-    let mut out = Vec::with_capacity(json.len() + json.len() / 16);
-    escape_script_json(&json, &mut out);
+    let mut out = Vec::new();
+    write_script_json(&mut out, value);
     // Valid UTF-8 in, whole characters replaced by ASCII: valid UTF-8 out.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// The escaping of [`script_json`], on the JSON's UTF-8 bytes: each draft's data is
-/// escaped on its own, so every part of the data block keeps the guarantee. U+2028 and
-/// U+2029 are the bytes E2 80 A8 and E2 80 A9, which occur in UTF-8 only as those
-/// characters.
-fn escape_script_json(json: &[u8], out: &mut Vec<u8>) {
-    let mut copied = 0;
-    let mut i = 0;
-    while i < json.len() {
-        let (escape, width): (&[u8], usize) = match json[i] {
-            b'<' => (b"\\u003c", 1),
-            b'>' => (b"\\u003e", 1),
-            b'&' => (b"\\u0026", 1),
-            0xE2 if json.get(i + 1) == Some(&0x80) && json.get(i + 2) == Some(&0xA8) => {
-                (b"\\u2028", 3)
-            }
-            0xE2 if json.get(i + 1) == Some(&0x80) && json.get(i + 2) == Some(&0xA9) => {
-                (b"\\u2029", 3)
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        out.extend_from_slice(&json[copied..i]);
-        out.extend_from_slice(escape);
-        i += width;
-        copied = i;
+/// Appends [`script_json`] of `value` to `out`: `null` if it cannot be serialized (never
+/// expected, but the page stays valid JSON). Each draft's data is escaped on its own, so
+/// every part of the data block keeps the guarantee.
+fn write_script_json(out: &mut Vec<u8>, value: &impl Serialize) {
+    let start = out.len();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, ScriptFormatter);
+    if value.serialize(&mut serializer).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(b"null");
     }
-    out.extend_from_slice(&json[copied..]);
+}
+
+/// Compact JSON whose strings (keys included) are escaped for a script block as they
+/// are written, rather than in a second pass over the whole text.
+struct ScriptFormatter;
+
+impl serde_json::ser::Formatter for ScriptFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let bytes = fragment.as_bytes();
+        // Most strings have nothing to escape: one branch-free look (vectorized) says so.
+        let special = |b: u8| matches!(b, b'<' | b'>' | b'&' | 0xE2);
+        if !bytes.iter().fold(false, |found, &b| found | special(b)) {
+            return writer.write_all(bytes);
+        }
+        let mut copied = 0;
+        let mut i = 0;
+        while let Some(at) = bytes[i..].iter().position(|&b| special(b)) {
+            let at = i + at;
+            // U+2028 and U+2029 are the bytes E2 80 A8 and E2 80 A9, which occur in UTF-8
+            // only as those characters.
+            let (escape, width): (&[u8], usize) = match &bytes[at..] {
+                [b'<', ..] => (b"\\u003c", 1),
+                [b'>', ..] => (b"\\u003e", 1),
+                [b'&', ..] => (b"\\u0026", 1),
+                [0xE2, 0x80, 0xA8, ..] => (b"\\u2028", 3),
+                [0xE2, 0x80, 0xA9, ..] => (b"\\u2029", 3),
+                _ => {
+                    i = at + 1;
+                    continue;
+                }
+            };
+            writer.write_all(&bytes[copied..at])?;
+            writer.write_all(escape)?;
+            i = at + width;
+            copied = i;
+        }
+        writer.write_all(&bytes[copied..])
+    }
 }
 
 /// A count with thousands separators: `5,000`.

@@ -849,24 +849,7 @@ impl<R: Read> Read for LineEnds<R> {
 
 /// The offset of the first `\r` or `\n` in `bytes`.
 fn find_line_end(bytes: &[u8]) -> Option<usize> {
-    const BLOCK: usize = 32;
-    let mut skipped = 0;
-    for block in bytes.chunks_exact(BLOCK) {
-        // Whole blocks are tested without branching per byte, which the compiler
-        // vectorizes: most bytes of a line are not line ends.
-        if block
-            .iter()
-            .fold(0u8, |found, &b| found | u8::from(b == b'\n' || b == b'\r'))
-            != 0
-        {
-            break;
-        }
-        skipped += BLOCK;
-    }
-    bytes[skipped..]
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .map(|i| skipped + i)
+    memchr::memchr2(b'\n', b'\r', bytes)
 }
 
 #[cfg(test)]
