@@ -1078,13 +1078,24 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
     emit::remove_stale(&previous, &written).map_err(Error::Emit)?;
     emit::remove_stale(&abandoned, &written).map_err(Error::Emit)?;
     emit::sync_dir(&args.out);
-    emit::write_atomic_with(&args.out.join(emit::SUMMARY), |w| {
-        serde_json::to_writer_pretty(&mut *w, &s)?;
-        w.write_all(b"\n")
-    })
-    .map_err(Error::Emit)?;
+    // summary.json and the review page are written side by side: both are large for a
+    // large export, and they are the last thing the run waits for.
     let (title, about) = s.page_about();
-    page.finish(&title, &about, Some(s.row_totals()))?;
+    let row_totals = s.row_totals();
+    std::thread::scope(|scope| {
+        let summary = scope.spawn(|| {
+            emit::write_atomic_with(&args.out.join(emit::SUMMARY), |w| {
+                serde_json::to_writer_pretty(&mut *w, &s)?;
+                w.write_all(b"\n")
+            })
+            .map_err(Error::Emit)
+        });
+        let page = page.finish(&title, &about, Some(row_totals));
+        let summary = summary
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        summary.and(page.map(drop))
+    })?;
 
     let say = |line: String| {
         if !args.quiet {

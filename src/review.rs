@@ -691,7 +691,10 @@ fn copy_chunks(
             let writer = parts.writer()?;
             writer.flush()?;
             let mut file: &File = writer.get_ref();
-            let mut at = None;
+            file.seek(SeekFrom::Start(0))?;
+            // Read in large blocks: drafts in file order (the usual case) need no seek.
+            let mut file = std::io::BufReader::with_capacity(BUFFER, file);
+            let mut at = Some(0);
             for (i, c) in chunks.iter().enumerate() {
                 if i > 0 {
                     out.write_all(b",")?;
