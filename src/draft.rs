@@ -421,6 +421,100 @@ impl PrettyJson {
     }
 }
 
+/// Random drafts for property tests; each test gives the values its checks care about.
+#[cfg(test)]
+pub(crate) mod arbitrary {
+    use super::{Entrep, LoanDraft, ScheduleItem};
+    use crate::money::Money;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    /// Amounts, absent or present: signs, scales up to 19, whole half the time (the most
+    /// common), mantissas up to 10^21.
+    pub fn money() -> impl Strategy<Value = Option<Money>> {
+        prop::option::of(
+            (
+                -3i64..1_000_000_000_000_000_000,
+                prop_oneof![Just(0u32), 0u32..20],
+                prop::sample::select(vec![1i64, 10, 1000, 7]),
+            )
+                .prop_map(|(m, scale, f)| {
+                    Money(Decimal::from_i128_with_scale(
+                        i128::from(m) * i128::from(f),
+                        scale,
+                    ))
+                }),
+        )
+    }
+
+    /// Drafts built from the given texts, ids, amounts (each a strategy maker) and
+    /// installment dates: every
+    /// optional field absent or present, 0 to 3 borrowers, 0 to 4 installments (absent
+    /// amounts there are zero).
+    pub fn draft<T, I, M, D>(
+        text: impl Fn() -> T,
+        id: impl Fn() -> I,
+        money: impl Fn() -> M,
+        date: D,
+    ) -> impl Strategy<Value = LoanDraft>
+    where
+        T: Strategy<Value = Option<String>>,
+        I: Strategy<Value = Option<u64>>,
+        M: Strategy<Value = Option<Money>>,
+        D: Strategy<Value = String>,
+    {
+        let t = &text;
+        let entrep = (t(), t(), t(), t(), t(), money()).prop_map(
+            |(first_name, last_name, gender, client_id, loan_id, amount)| Entrep {
+                first_name,
+                last_name,
+                gender,
+                client_id,
+                loan_id,
+                amount,
+            },
+        );
+        let installment = (date, money(), money()).prop_map(|(date, p, i)| ScheduleItem {
+            date,
+            principal: p.unwrap_or_default(),
+            interest: i.unwrap_or_default(),
+        });
+        (
+            (id(), id(), id(), t(), t(), t(), t(), t()),
+            (
+                prop::option::of(any::<bool>()),
+                t(),
+                t(),
+                t(),
+                t(),
+                t(),
+                prop::option::of(prop::collection::vec(any::<bool>(), 0..4)),
+            ),
+            prop::collection::vec(entrep, 0..4),
+            prop::collection::vec(installment, 0..5),
+        )
+            .prop_map(|(a, b, entreps, schedule)| LoanDraft {
+                activity_id: a.0,
+                theme_type_id: a.1,
+                description_language_id: a.2,
+                location: a.3,
+                currency: a.4,
+                disburse_time: a.5,
+                description: a.6,
+                loanuse: a.7,
+                client_waiver_signed: b.0,
+                image_encoded: b.1,
+                image_url: b.2,
+                group_name: b.3,
+                internal_client_id: b.4,
+                internal_loan_id: b.5,
+                not_pictured: b.6,
+                entreps,
+                schedule,
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,70 +552,13 @@ mod tests {
         prop::option::of(prop_oneof![any::<u64>(), 0u64..100, Just(u64::MAX)])
     }
 
-    fn entrep() -> impl Strategy<Value = Entrep> {
-        let text = || prop::option::of(text());
-        (
-            text(),
-            text(),
-            text(),
-            text(),
-            text(),
-            prop::option::of(money()),
-        )
-            .prop_map(
-                |(first_name, last_name, gender, client_id, loan_id, amount)| Entrep {
-                    first_name,
-                    last_name,
-                    gender,
-                    client_id,
-                    loan_id,
-                    amount,
-                },
-            )
-    }
-
     fn draft() -> impl Strategy<Value = LoanDraft> {
-        let text = || prop::option::of(text());
-        (
-            (id(), id(), id(), text(), text(), text(), text(), text()),
-            (
-                prop::option::of(any::<bool>()),
-                text(),
-                text(),
-                text(),
-                text(),
-                text(),
-                prop::option::of(prop::collection::vec(any::<bool>(), 0..4)),
-            ),
-            prop::collection::vec(entrep(), 0..4),
-            prop::collection::vec(
-                (text(), money(), money()).prop_map(|(date, principal, interest)| ScheduleItem {
-                    date: date.unwrap_or_default(),
-                    principal,
-                    interest,
-                }),
-                0..5,
-            ),
+        super::arbitrary::draft(
+            || prop::option::of(text()),
+            id,
+            || prop::option::of(money()),
+            text(),
         )
-            .prop_map(|(a, b, entreps, schedule)| LoanDraft {
-                activity_id: a.0,
-                theme_type_id: a.1,
-                description_language_id: a.2,
-                location: a.3,
-                currency: a.4,
-                disburse_time: a.5,
-                description: a.6,
-                loanuse: a.7,
-                client_waiver_signed: b.0,
-                image_encoded: b.1,
-                image_url: b.2,
-                group_name: b.3,
-                internal_client_id: b.4,
-                internal_loan_id: b.5,
-                not_pictured: b.6,
-                entreps,
-                schedule,
-            })
     }
 
     #[test]

@@ -287,6 +287,13 @@ impl FromStr for Money {
 /// `850.5`. Integers go out as integers; fractions through their exact decimal text.
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Whole amounts (most of them) need no normalizing: it changes only -0, whose
+        // mantissa is 0 anyway.
+        if self.0.scale() == 0
+            && let Ok(i) = i64::try_from(self.0.mantissa())
+        {
+            return serializer.serialize_i64(i);
+        }
         let value = self.0.normalize();
         if value.scale() == 0
             && let Ok(i) = i64::try_from(value.mantissa())

@@ -34,7 +34,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::convert::Converted;
-use crate::draft::LoanDraft;
+use crate::draft::{Entrep, LoanDraft, ScheduleItem};
 use crate::emit::EmitError;
 use crate::money::{self, Money};
 use crate::read::Origin;
@@ -792,11 +792,11 @@ struct DraftData<'a> {
     disbursed: Option<Cow<'a, str>>,
     installments: usize,
     interest: Option<Money>,
-    borrowers: Vec<BorrowerData<'a>>,
+    borrowers: Borrowers<'a>,
     /// Loan fields to show (present ones only), by API name.
-    fields: BTreeMap<&'static str, Cow<'a, str>>,
+    fields: Fields<'a>,
     /// Installments as `[date, principal, interest]`, values as in the draft.
-    schedule: Vec<[Json<'a>; 3]>,
+    schedule: Schedule<'a>,
     /// Checklist rules this draft breaks (fields still to fill in PA2).
     missing: Vec<&'static str>,
     /// The other findings.
@@ -810,14 +810,122 @@ struct DraftData<'a> {
 #[serde(untagged)]
 enum Json<'a> {
     Value(&'a Value),
-    Text(&'a str),
     Money(Money),
     Null,
 }
 
+/// A draft's borrowers: built from a draft's JSON, or a typed draft's, each written as
+/// it is serialized (nothing built per draft).
+#[derive(Debug)]
+enum Borrowers<'a> {
+    Built(Vec<BorrowerData<'a>>),
+    Typed {
+        entreps: &'a [Entrep],
+        not_pictured: Option<&'a [bool]>,
+    },
+}
+
+impl Borrowers<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Borrowers::Built(list) => list.len(),
+            Borrowers::Typed { entreps, .. } => entreps.len(),
+        }
+    }
+}
+
+impl Serialize for Borrowers<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
+        let (entreps, not_pictured) = match self {
+            Borrowers::Built(list) => return list.serialize(serializer),
+            Borrowers::Typed {
+                entreps,
+                not_pictured,
+            } => (entreps, not_pictured),
+        };
+        let mut seq = serializer.serialize_seq(Some(entreps.len()))?;
+        // Names in two parts are joined as `full_name` joins them, in one buffer for
+        // the draft.
+        let mut joined = String::new();
+        for (i, e) in entreps.iter().enumerate() {
+            let name = match (e.first_name.as_deref(), e.last_name.as_deref()) {
+                (Some(first), Some(last)) => {
+                    joined.clear();
+                    joined.extend([first, " ", last]);
+                    joined.as_str()
+                }
+                (first, last) => first.or(last).unwrap_or_default(),
+            };
+            seq.serialize_element(&BorrowerData {
+                name: Cow::Borrowed(name),
+                gender: e.gender.as_deref().map(Cow::Borrowed),
+                client_id: e.client_id.as_deref().map(Cow::Borrowed),
+                loan_id: e.loan_id.as_deref().map(Cow::Borrowed),
+                amount: e.amount.map_or(Json::Null, Json::Money),
+                pictured: not_pictured.and_then(|list| list.get(i)).map(|not| !not),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// A draft's installments: built from a draft's JSON, or a typed draft's, each written
+/// as `[date, principal, interest]` as it is serialized (nothing built per draft).
+#[derive(Debug)]
+enum Schedule<'a> {
+    Built(Vec<[Json<'a>; 3]>),
+    Typed(&'a [ScheduleItem]),
+}
+
+impl Serialize for Schedule<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Schedule::Built(list) => list.serialize(serializer),
+            // A tuple is written as an array, as `[Json; 3]` is.
+            Schedule::Typed(items) => serializer.collect_seq(
+                items
+                    .iter()
+                    .map(|i| (i.date.as_str(), i.principal, i.interest)),
+            ),
+        }
+    }
+}
+
+/// The loan fields the detail view shows, those present only. Declared in the order of
+/// their names, which is the order of the keys in the page's data (that of a map
+/// sorted by key), without building a map per draft.
+#[derive(Debug, Default, Serialize)]
+struct Fields<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activity_id: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_waiver_signed: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description_language_id: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_name: Option<Cow<'a, str>>,
+    /// What the page shows of the image ([`image_note`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    internal_client_id: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    internal_loan_id: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loanuse: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    theme_type_id: Option<Cow<'a, str>>,
+}
+
 #[derive(Debug, Serialize)]
 struct BorrowerData<'a> {
-    name: String,
+    /// First and last name, either or both (as [`full_name`] joins them).
+    name: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     gender: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -991,20 +1099,6 @@ fn image_note(encoded: Option<&str>, url: Option<&str>) -> Option<String> {
     url.map(|u| format!("image_url {u}"))
 }
 
-/// Loan fields the detail view shows, in this order.
-const SHOWN_FIELDS: &[&str] = &[
-    "group_name",
-    "location",
-    "description",
-    "loanuse",
-    "activity_id",
-    "theme_type_id",
-    "description_language_id",
-    "client_waiver_signed",
-    "internal_client_id",
-    "internal_loan_id",
-];
-
 /// The data of a loan, its draft aside: status and findings, source rows.
 fn loan_data<'a>(
     key: &'a str,
@@ -1049,9 +1143,9 @@ fn loan_data<'a>(
         disbursed: None,
         installments: 0,
         interest: None,
-        borrowers: Vec::new(),
-        fields: BTreeMap::new(),
-        schedule: Vec::new(),
+        borrowers: Borrowers::Built(Vec::new()),
+        fields: Fields::default(),
+        schedule: Schedule::Built(Vec::new()),
         missing,
         findings,
         rows,
@@ -1099,43 +1193,53 @@ fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
     } else {
         sum(schedule.iter().map(|i| i.get("interest")))
     };
-    data.borrowers = entreps
-        .iter()
-        .enumerate()
-        .map(|(i, e)| BorrowerData {
-            name: full_name(
-                text(e.get("first_name")).as_deref(),
-                text(e.get("last_name")).as_deref(),
-            ),
-            gender: text(e.get("gender")),
-            client_id: text(e.get("client_id")),
-            loan_id: text(e.get("loan_id")),
-            amount: e.get("amount").map_or(Json::Null, Json::Value),
-            pictured: not_pictured
-                .and_then(|list| list.get(i))
-                .and_then(Value::as_bool)
-                .map(|not| !not),
-        })
-        .collect();
-    for field in SHOWN_FIELDS {
-        if let Some(value) = text(obj.get(*field)) {
-            data.fields.insert(field, value);
-        }
-    }
+    data.borrowers = Borrowers::Built(
+        entreps
+            .iter()
+            .enumerate()
+            .map(|(i, e)| BorrowerData {
+                name: Cow::Owned(full_name(
+                    text(e.get("first_name")).as_deref(),
+                    text(e.get("last_name")).as_deref(),
+                )),
+                gender: text(e.get("gender")),
+                client_id: text(e.get("client_id")),
+                loan_id: text(e.get("loan_id")),
+                amount: e.get("amount").map_or(Json::Null, Json::Value),
+                pictured: not_pictured
+                    .and_then(|list| list.get(i))
+                    .and_then(Value::as_bool)
+                    .map(|not| !not),
+            })
+            .collect(),
+    );
+    let field = |name: &str| text(obj.get(name));
     let image = image_note(
         obj.get("image_encoded").and_then(Value::as_str),
         obj.get("image_url").and_then(Value::as_str),
     );
-    if let Some(note) = image {
-        data.fields.insert("image", Cow::Owned(note));
-    }
-    data.schedule = schedule
-        .iter()
-        .map(|i| {
-            let get = |k: &str| i.get(k).map_or(Json::Null, Json::Value);
-            [get("date"), get("principal"), get("interest")]
-        })
-        .collect();
+    data.fields = Fields {
+        activity_id: field("activity_id"),
+        client_waiver_signed: field("client_waiver_signed"),
+        description: field("description"),
+        description_language_id: field("description_language_id"),
+        group_name: field("group_name"),
+        image: image.map(Cow::Owned),
+        internal_client_id: field("internal_client_id"),
+        internal_loan_id: field("internal_loan_id"),
+        loanuse: field("loanuse"),
+        location: field("location"),
+        theme_type_id: field("theme_type_id"),
+    };
+    data.schedule = Schedule::Built(
+        schedule
+            .iter()
+            .map(|i| {
+                let get = |k: &str| i.get(k).map_or(Json::Null, Json::Value);
+                [get("date"), get("principal"), get("interest")]
+            })
+            .collect(),
+    );
     data
 }
 
@@ -1148,12 +1252,27 @@ fn full_name(first: Option<&str>, last: Option<&str>) -> String {
     }
 }
 
-/// The sum of amounts as the draft's JSON holds them, when every one is there.
+/// The sum of amounts as the draft's JSON holds them, when every one is there. Whole
+/// amounts (most of them) are added as integers until one is not: [`Money::json_decimal`]
+/// gives them as they are, and decimals add integers without rounding, so the sum so
+/// far is the same.
 fn sum_money(amounts: impl Iterator<Item = Option<Money>>) -> Option<Money> {
-    amounts
-        .map(|m| m.and_then(Money::json_decimal))
-        .sum::<Option<Decimal>>()
-        .map(|d| Money(d.normalize()))
+    let mut whole = 0i128;
+    let mut total: Option<Decimal> = None;
+    for amount in amounts {
+        let Money(d) = amount?;
+        if total.is_none()
+            && d.scale() == 0
+            && let Ok(n) = i64::try_from(d.mantissa())
+        {
+            whole += i128::from(n);
+        } else {
+            let so_far = total.get_or_insert_with(|| Decimal::from_i128_with_scale(whole, 0));
+            *so_far += Money(d).json_decimal()?;
+        }
+    }
+    let total = total.unwrap_or_else(|| Decimal::from_i128_with_scale(whole, 0));
+    Some(Money(total.normalize()))
 }
 
 /// [`draft_data`] of a typed draft: the data its JSON would give.
@@ -1184,55 +1303,27 @@ fn typed_draft_data<'a>(view: &DraftView<'a>) -> DraftData<'a> {
     } else {
         sum_money(d.schedule.iter().map(|i| Some(i.interest)))
     };
-    let not_pictured = d.not_pictured.as_deref();
-    data.borrowers = d
-        .entreps
-        .iter()
-        .enumerate()
-        .map(|(i, e)| BorrowerData {
-            name: full_name(e.first_name.as_deref(), e.last_name.as_deref()),
-            gender: borrowed(&e.gender),
-            client_id: borrowed(&e.client_id),
-            loan_id: borrowed(&e.loan_id),
-            amount: e.amount.map_or(Json::Null, Json::Money),
-            pictured: not_pictured.and_then(|list| list.get(i)).map(|not| !not),
-        })
-        .collect();
+    data.borrowers = Borrowers::Typed {
+        entreps: &d.entreps,
+        not_pictured: d.not_pictured.as_deref(),
+    };
     let number = |n: Option<u64>| n.map(|n| Cow::Owned(n.to_string()));
-    for field in SHOWN_FIELDS {
-        let value = match *field {
-            "group_name" => borrowed(&d.group_name),
-            "location" => borrowed(&d.location),
-            "description" => borrowed(&d.description),
-            "loanuse" => borrowed(&d.loanuse),
-            "activity_id" => number(d.activity_id),
-            "theme_type_id" => number(d.theme_type_id),
-            "description_language_id" => number(d.description_language_id),
-            "client_waiver_signed" => d
-                .client_waiver_signed
-                .map(|b| Cow::Borrowed(if b { "true" } else { "false" })),
-            "internal_client_id" => borrowed(&d.internal_client_id),
-            "internal_loan_id" => borrowed(&d.internal_loan_id),
-            _ => None,
-        };
-        if let Some(value) = value {
-            data.fields.insert(field, value);
-        }
-    }
-    if let Some(note) = image_note(d.image_encoded.as_deref(), d.image_url.as_deref()) {
-        data.fields.insert("image", Cow::Owned(note));
-    }
-    data.schedule = d
-        .schedule
-        .iter()
-        .map(|i| {
-            [
-                Json::Text(&i.date),
-                Json::Money(i.principal),
-                Json::Money(i.interest),
-            ]
-        })
-        .collect();
+    data.fields = Fields {
+        activity_id: number(d.activity_id),
+        client_waiver_signed: d
+            .client_waiver_signed
+            .map(|b| Cow::Borrowed(if b { "true" } else { "false" })),
+        description: borrowed(&d.description),
+        description_language_id: number(d.description_language_id),
+        group_name: borrowed(&d.group_name),
+        image: image_note(d.image_encoded.as_deref(), d.image_url.as_deref()).map(Cow::Owned),
+        internal_client_id: borrowed(&d.internal_client_id),
+        internal_loan_id: borrowed(&d.internal_loan_id),
+        loanuse: borrowed(&d.loanuse),
+        location: borrowed(&d.location),
+        theme_type_id: number(d.theme_type_id),
+    };
+    data.schedule = Schedule::Typed(&d.schedule);
     data
 }
 
@@ -1910,7 +2001,10 @@ mod tests {
         );
         assert_eq!(d.amount, Some(Money("150.5".parse().unwrap())));
         assert_eq!(d.interest, Some(Money("3.25".parse().unwrap())));
-        assert_eq!(d.borrowers[1].pictured, Some(false));
+        let Borrowers::Built(borrowers) = &d.borrowers else {
+            panic!("a draft's JSON gives built borrowers");
+        };
+        assert_eq!(borrowers[1].pictured, Some(false));
         entry
             .findings
             .push(finding(Severity::Error, "schedule-negative"));
@@ -1922,5 +2016,131 @@ mod tests {
         entry.draft = None;
         entry.file = None;
         assert_eq!(draft_data(&entry).kind, "not converted");
+    }
+
+    /// The fields are written in the order of their names, as a map sorted by key is.
+    #[test]
+    fn fields_are_written_sorted_by_name() {
+        let f = |s: &'static str| Some(Cow::Borrowed(s));
+        let fields = Fields {
+            activity_id: f("1"),
+            client_waiver_signed: f("2"),
+            description: f("3"),
+            description_language_id: f("4"),
+            group_name: f("5"),
+            image: f("6"),
+            internal_client_id: f("7"),
+            internal_loan_id: f("8"),
+            loanuse: f("9"),
+            location: f("10"),
+            theme_type_id: f("11"),
+        };
+        let json = script_json(&fields);
+        let map: BTreeMap<String, String> = serde_json::from_str(&json).unwrap();
+        assert_eq!(map.len(), 11);
+        assert_eq!(json, script_json(&map));
+        assert_eq!(script_json(&Fields::default()), "{}");
+    }
+
+    mod typed {
+        use super::super::*;
+        use crate::read::Source;
+        use proptest::prelude::*;
+        use std::sync::Arc;
+
+        fn text() -> impl Strategy<Value = Option<String>> {
+            prop::option::of(prop::sample::select(vec![
+                "",
+                " ",
+                "Ana",
+                " Ana ",
+                "C1",
+                "female",
+                "USD",
+                "XOF",
+                "2026-01-15",
+                "Kampala",
+                "data:image/png;base64,!!!",
+                "data:image/png;base64,iVBORw0KGgo=",
+                "https://x/a.jpg",
+                "\"q\" <é>",
+                "</script>&\u{2028}\u{2029}\\\u{1}",
+            ]))
+            .prop_map(|s| s.map(str::to_string))
+        }
+
+        /// Random drafts, as in the typed checks' test (`validate`).
+        fn draft() -> impl Strategy<Value = LoanDraft> {
+            let ids = || prop::option::of(prop::sample::select(vec![0u64, 1, 61]));
+            let date = text().prop_map(Option::unwrap_or_default);
+            crate::draft::arbitrary::draft(text, ids, crate::draft::arbitrary::money, date)
+        }
+
+        fn findings() -> impl Strategy<Value = Vec<Finding>> {
+            let rule = prop::sample::select(vec![
+                "missing-image",
+                "missing-loanuse",
+                "input-value",
+                "schedule-negative",
+            ]);
+            prop::collection::vec((any::<bool>(), rule, text()), 0..4).prop_map(|list| {
+                list.into_iter()
+                    .map(|(error, rule, value)| Finding {
+                        draft: "L1".into(),
+                        file: Some("L1.json".into()),
+                        severity: if error {
+                            Severity::Error
+                        } else {
+                            Severity::Warning
+                        },
+                        rule,
+                        field: value.clone().unwrap_or_default(),
+                        message: "m".into(),
+                        value,
+                        sources: Vec::new(),
+                    })
+                    .collect()
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 2000,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// A typed draft's data is that of its JSON, byte for byte.
+            #[test]
+            fn typed_data_is_the_data_of_the_json(
+                d in draft(),
+                findings in findings(),
+                rows in prop::collection::vec(1usize..9, 0..5),
+            ) {
+                let source = Arc::new(Source { file: "in.csv".into(), sheet: None });
+                let origins: Vec<Origin> = rows
+                    .iter()
+                    .map(|&row| Origin { source: source.clone(), row, column: None })
+                    .collect();
+                let shown: Vec<FindingData<'_>> = findings.iter().map(FindingData::of).collect();
+                let typed = typed_draft_data(&DraftView {
+                    key: "L1",
+                    file: "L1.json",
+                    draft: &d,
+                    rows: &origins,
+                    findings: &shown,
+                });
+                let entry = LoanEntry {
+                    key: "L1".into(),
+                    file: Some("L1.json".into()),
+                    draft: Some(serde_json::to_value(&d).unwrap()),
+                    rows: origins.iter().map(SourceRef::row_of).collect(),
+                    findings: findings.clone(),
+                };
+                let json = draft_data(&entry);
+                prop_assert_eq!(script_json(&typed), script_json(&json));
+                prop_assert_eq!(typed.borrowers.len(), json.borrowers.len());
+            }
+        }
     }
 }

@@ -1702,7 +1702,6 @@ mod tests {
 
     mod typed {
         use super::super::*;
-        use crate::draft::{Entrep, ScheduleItem};
         use proptest::prelude::*;
 
         fn text() -> impl Strategy<Value = Option<String>> {
@@ -1731,22 +1730,6 @@ mod tests {
             .prop_map(|s| s.map(str::to_string))
         }
 
-        fn money() -> impl Strategy<Value = Option<Money>> {
-            prop::option::of(
-                (
-                    -3i64..1_000_000_000_000_000_000,
-                    0u32..20,
-                    prop::sample::select(vec![1i64, 10, 1000, 7]),
-                )
-                    .prop_map(|(m, scale, f)| {
-                        Money(Decimal::from_i128_with_scale(
-                            i128::from(m) * i128::from(f),
-                            scale,
-                        ))
-                    }),
-            )
-        }
-
         fn date() -> impl Strategy<Value = String> {
             prop::sample::select(vec![
                 "2026-01-15",
@@ -1760,70 +1743,9 @@ mod tests {
             .prop_map(str::to_string)
         }
 
-        fn entrep() -> impl Strategy<Value = Entrep> {
-            (text(), text(), text(), text(), text(), money()).prop_map(
-                |(first_name, last_name, gender, client_id, loan_id, amount)| Entrep {
-                    first_name,
-                    last_name,
-                    gender,
-                    client_id,
-                    loan_id,
-                    amount,
-                },
-            )
-        }
-
         fn draft() -> impl Strategy<Value = LoanDraft> {
-            let ids = prop::option::of(prop::sample::select(vec![0u64, 1, 61]));
-            (
-                (
-                    ids.clone(),
-                    ids.clone(),
-                    ids,
-                    text(),
-                    text(),
-                    text(),
-                    text(),
-                    text(),
-                ),
-                (
-                    prop::option::of(any::<bool>()),
-                    text(),
-                    text(),
-                    text(),
-                    text(),
-                    text(),
-                    prop::option::of(prop::collection::vec(any::<bool>(), 0..4)),
-                ),
-                prop::collection::vec(entrep(), 0..4),
-                prop::collection::vec(
-                    (date(), money(), money()).prop_map(|(date, p, i)| ScheduleItem {
-                        date,
-                        principal: p.unwrap_or_default(),
-                        interest: i.unwrap_or_default(),
-                    }),
-                    0..4,
-                ),
-            )
-                .prop_map(|(a, b, entreps, schedule)| LoanDraft {
-                    activity_id: a.0,
-                    theme_type_id: a.1,
-                    description_language_id: a.2,
-                    location: a.3,
-                    currency: a.4,
-                    disburse_time: a.5,
-                    description: a.6,
-                    loanuse: a.7,
-                    client_waiver_signed: b.0,
-                    image_encoded: b.1,
-                    image_url: b.2,
-                    group_name: b.3,
-                    internal_client_id: b.4,
-                    internal_loan_id: b.5,
-                    not_pictured: b.6,
-                    entreps,
-                    schedule,
-                })
+            let ids = || prop::option::of(prop::sample::select(vec![0u64, 1, 61]));
+            crate::draft::arbitrary::draft(text, ids, crate::draft::arbitrary::money, date())
         }
 
         proptest! {
