@@ -345,7 +345,8 @@ impl PrettyJson {
     fn id(&mut self, indent: &[u8], name: &str, value: Option<u64>) {
         if let Some(value) = value {
             self.key(indent, name);
-            self.integer(false, value);
+            self.out
+                .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
         }
     }
 
@@ -373,51 +374,14 @@ impl PrettyJson {
     /// An amount as [`Money`]'s `Serialize` writes it: a whole amount that fits in an
     /// `i64` is that integer, written here; any other goes through `serde_json`.
     fn money(&mut self, amount: Money) -> serde_json::Result<()> {
-        let value = amount.0.normalize();
-        if value.scale() == 0
-            && let Ok(whole) = i64::try_from(value.mantissa())
-        {
-            self.integer(whole < 0, whole.unsigned_abs());
-            return Ok(());
-        }
-        serde_json::to_writer(&mut self.out, &amount)
-    }
-
-    /// An integer's decimal digits, with a `-` when negative; two at a time, as itoa
-    /// writes them for `serde_json`.
-    fn integer(&mut self, negative: bool, mut value: u64) {
-        /// `00` to `99`.
-        const PAIRS: [[u8; 2]; 100] = {
-            let mut pairs = [[0; 2]; 100];
-            let mut i = 0;
-            while i < 100 {
-                #[allow(clippy::cast_possible_truncation)]
-                let pair = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
-                pairs[i] = pair;
-                i += 1;
+        match amount.whole() {
+            Some(whole) => {
+                self.out
+                    .extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+                Ok(())
             }
-            pairs
-        };
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        while value >= 10 {
-            start -= 2;
-            #[allow(clippy::cast_possible_truncation)]
-            let pair = PAIRS[(value % 100) as usize];
-            digits[start..start + 2].copy_from_slice(&pair);
-            value /= 100;
+            None => serde_json::to_writer(&mut self.out, &amount),
         }
-        // A last single digit, or the 0 of zero.
-        if value > 0 || start == digits.len() {
-            start -= 1;
-            #[allow(clippy::cast_possible_truncation)]
-            let digit = value as u8;
-            digits[start] = b'0' + digit;
-        }
-        if negative {
-            self.out.push(b'-');
-        }
-        self.out.extend_from_slice(&digits[start..]);
     }
 }
 

@@ -216,6 +216,21 @@ impl Money {
         self.0.normalize().scale()
     }
 
+    /// The amount as a whole number, when it is one that fits an `i64`: its JSON is
+    /// then that integer. Whole amounts (most of them) need no normalizing, which
+    /// changes only -0, whose mantissa is 0 anyway.
+    pub fn whole(self) -> Option<i64> {
+        if self.0.scale() == 0 {
+            return i64::try_from(self.0.mantissa()).ok();
+        }
+        let value = self.0.normalize();
+        if value.scale() == 0 {
+            i64::try_from(value.mantissa()).ok()
+        } else {
+            None
+        }
+    }
+
     /// The exact decimal a reader of the draft's JSON gets back from this amount, as
     /// [`Serialize`] writes it and the rules read a draft file's numbers (the JSON
     /// number's text, exact or in scientific notation); `None` when that text is no
@@ -226,17 +241,11 @@ impl Money {
     /// shortest `f64` text that round-trips is then these digits (15 significant digits
     /// are exact in `f64`), and the value read back is the normalized amount.
     pub fn json_decimal(self) -> Option<Decimal> {
-        if self.0.scale() == 0
-            && let Ok(i) = i64::try_from(self.0.mantissa())
-        {
+        if let Some(i) = self.whole() {
             return Some(Decimal::from(i));
         }
         let value = self.0.normalize();
-        if value.scale() == 0 {
-            if let Ok(i) = i64::try_from(value.mantissa()) {
-                return Some(Decimal::from(i));
-            }
-        } else if value.mantissa().unsigned_abs() < 1_000_000_000_000_000 {
+        if value.scale() != 0 && value.mantissa().unsigned_abs() < 1_000_000_000_000_000 {
             return Some(value);
         }
         match serde_json::to_value(self).ok()? {
@@ -287,19 +296,10 @@ impl FromStr for Money {
 /// `850.5`. Integers go out as integers; fractions through their exact decimal text.
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Whole amounts (most of them) need no normalizing: it changes only -0, whose
-        // mantissa is 0 anyway.
-        if self.0.scale() == 0
-            && let Ok(i) = i64::try_from(self.0.mantissa())
-        {
+        if let Some(i) = self.whole() {
             return serializer.serialize_i64(i);
         }
         let value = self.0.normalize();
-        if value.scale() == 0
-            && let Ok(i) = i64::try_from(value.mantissa())
-        {
-            return serializer.serialize_i64(i);
-        }
         // A decimal with at most 28 significant digits and a small scale: the shortest
         // f64 that round-trips prints back exactly this text for every money amount
         // below 10^15 (15 significant digits are exact in f64).

@@ -845,20 +845,14 @@ impl Serialize for Borrowers<'_> {
             } => (entreps, not_pictured),
         };
         let mut seq = serializer.serialize_seq(Some(entreps.len()))?;
-        // Names in two parts are joined as `full_name` joins them, in one buffer for
-        // the draft.
-        let mut joined = String::new();
+        let mut buffer = String::new();
         for (i, e) in entreps.iter().enumerate() {
-            let name = match (e.first_name.as_deref(), e.last_name.as_deref()) {
-                (Some(first), Some(last)) => {
-                    joined.clear();
-                    joined.extend([first, " ", last]);
-                    joined.as_str()
-                }
-                (first, last) => first.or(last).unwrap_or_default(),
-            };
             seq.serialize_element(&BorrowerData {
-                name: Cow::Borrowed(name),
+                name: Cow::Borrowed(join_name(
+                    e.first_name.as_deref(),
+                    e.last_name.as_deref(),
+                    &mut buffer,
+                )),
                 gender: e.gender.as_deref().map(Cow::Borrowed),
                 client_id: e.client_id.as_deref().map(Cow::Borrowed),
                 loan_id: e.loan_id.as_deref().map(Cow::Borrowed),
@@ -1245,34 +1239,28 @@ fn draft_data(entry: &LoanEntry) -> DraftData<'_> {
 
 /// A borrower's name as the page shows it: first and last name, either or both.
 fn full_name(first: Option<&str>, last: Option<&str>) -> String {
+    join_name(first, last, &mut String::new()).to_string()
+}
+
+/// [`full_name`], a name in two parts joined in `buffer` (reused for every borrower of
+/// a draft), a name in one part borrowed as it is.
+fn join_name<'a>(first: Option<&'a str>, last: Option<&'a str>, buffer: &'a mut String) -> &'a str {
     match (first, last) {
-        (Some(first), Some(last)) => [first, " ", last].concat(),
-        (Some(name), None) | (None, Some(name)) => name.to_string(),
-        (None, None) => String::new(),
+        (Some(first), Some(last)) => {
+            buffer.clear();
+            buffer.extend([first, " ", last]);
+            buffer
+        }
+        (first, last) => first.or(last).unwrap_or_default(),
     }
 }
 
-/// The sum of amounts as the draft's JSON holds them, when every one is there. Whole
-/// amounts (most of them) are added as integers until one is not: [`Money::json_decimal`]
-/// gives them as they are, and decimals add integers without rounding, so the sum so
-/// far is the same.
+/// The sum of amounts as the draft's JSON holds them, when every one is there.
 fn sum_money(amounts: impl Iterator<Item = Option<Money>>) -> Option<Money> {
-    let mut whole = 0i128;
-    let mut total: Option<Decimal> = None;
-    for amount in amounts {
-        let Money(d) = amount?;
-        if total.is_none()
-            && d.scale() == 0
-            && let Ok(n) = i64::try_from(d.mantissa())
-        {
-            whole += i128::from(n);
-        } else {
-            let so_far = total.get_or_insert_with(|| Decimal::from_i128_with_scale(whole, 0));
-            *so_far += Money(d).json_decimal()?;
-        }
-    }
-    let total = total.unwrap_or_else(|| Decimal::from_i128_with_scale(whole, 0));
-    Some(Money(total.normalize()))
+    amounts
+        .map(|m| m.and_then(Money::json_decimal))
+        .sum::<Option<Decimal>>()
+        .map(|d| Money(d.normalize()))
 }
 
 /// [`draft_data`] of a typed draft: the data its JSON would give.
