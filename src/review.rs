@@ -602,12 +602,12 @@ impl Page {
         let (offset, len) = match &mut self.store {
             Store::Memory(bytes) => {
                 let start = bytes.len();
-                write_script_json(bytes, data);
+                write_draft_data(bytes, data);
                 (start as u64, bytes.len() - start)
             }
             Store::File(parts) => {
                 self.json.clear();
-                write_script_json(&mut self.json, data);
+                write_draft_data(&mut self.json, data);
                 let offset = parts.len;
                 if let Err(e) = parts.writer().and_then(|w| w.write_all(&self.json)) {
                     self.broken = true;
@@ -834,20 +834,20 @@ impl Borrowers<'_> {
     }
 }
 
-impl Serialize for Borrowers<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq as _;
+impl Borrowers<'_> {
+    /// Calls `f` with each borrower's data, in order (a typed draft's made as it goes,
+    /// the names joined in one buffer), until `f` fails.
+    fn try_each<E>(&self, mut f: impl FnMut(&BorrowerData<'_>) -> Result<(), E>) -> Result<(), E> {
         let (entreps, not_pictured) = match self {
-            Borrowers::Built(list) => return list.serialize(serializer),
+            Borrowers::Built(list) => return list.iter().try_for_each(f),
             Borrowers::Typed {
                 entreps,
                 not_pictured,
             } => (entreps, not_pictured),
         };
-        let mut seq = serializer.serialize_seq(Some(entreps.len()))?;
         let mut buffer = String::new();
         for (i, e) in entreps.iter().enumerate() {
-            seq.serialize_element(&BorrowerData {
+            f(&BorrowerData {
                 name: Cow::Borrowed(join_name(
                     e.first_name.as_deref(),
                     e.last_name.as_deref(),
@@ -860,6 +860,15 @@ impl Serialize for Borrowers<'_> {
                 pictured: not_pictured.and_then(|list| list.get(i)).map(|not| !not),
             })?;
         }
+        Ok(())
+    }
+}
+
+impl Serialize for Borrowers<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        self.try_each(|b| seq.serialize_element(b))?;
         seq.end()
     }
 }
@@ -1475,6 +1484,280 @@ fn write_script_json(out: &mut Vec<u8>, value: &impl Serialize) {
     }
 }
 
+/// A draft's page data written by hand, byte for byte as [`write_script_json`] writes
+/// it (compact JSON, escaped for a script block), without a serializer call per field:
+/// the page holds the data of every draft of a conversion. Strings with nothing to
+/// escape (nearly all) are copied whole; the others, and values read from a draft's JSON,
+/// go through [`write_script_json`].
+struct ScriptJson<'o> {
+    out: &'o mut Vec<u8>,
+    /// Whether the open object or array has a member yet (a comma goes before the next).
+    has_value: bool,
+}
+
+impl ScriptJson<'_> {
+    fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.has_value = false;
+    }
+
+    fn close(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.has_value = true;
+    }
+
+    /// Starts an array element: a comma after the previous one.
+    fn element(&mut self) {
+        if self.has_value {
+            self.out.push(b',');
+        }
+        self.has_value = true;
+    }
+
+    /// Starts an object's field (field names need no escaping).
+    fn key(&mut self, name: &str) {
+        self.element();
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    fn string(&mut self, value: &str) {
+        // One pass that the compiler vectorizes (no early exit): JSON's escapes, and the
+        // script block's (`<`, `>`, `&`, and the first byte of U+2028 and U+2029).
+        let special = value.bytes().fold(0u8, |found, b| {
+            found
+                | u8::from(b < 0x20)
+                | u8::from(matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2))
+        });
+        if special == 0 {
+            self.out.push(b'"');
+            self.out.extend_from_slice(value.as_bytes());
+            self.out.push(b'"');
+        } else {
+            write_script_json(self.out, &value);
+        }
+    }
+
+    /// A text field, left out when absent.
+    fn text(&mut self, name: &str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.key(name);
+            self.string(value);
+        }
+    }
+
+    fn strings<'s>(&mut self, values: impl Iterator<Item = &'s str>) {
+        self.open(b'[');
+        for value in values {
+            self.element();
+            self.string(value);
+        }
+        self.close(b']');
+    }
+
+    fn count(&mut self, n: usize) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// An amount as [`Money`]'s `Serialize` writes it (see [`Money::whole`]), `null` when
+    /// absent.
+    fn money(&mut self, amount: Option<Money>) {
+        match amount.map(|a| (a, a.whole())) {
+            None => self.out.extend_from_slice(b"null"),
+            Some((_, Some(whole))) => {
+                self.out
+                    .extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+            }
+            Some((amount, None)) => write_script_json(self.out, &amount),
+        }
+    }
+
+    fn json(&mut self, value: Json<'_>) {
+        match value {
+            Json::Value(v) => write_script_json(self.out, v),
+            Json::Money(m) => self.money(Some(m)),
+            Json::Null => self.out.extend_from_slice(b"null"),
+        }
+    }
+
+    fn draft(&mut self, d: &DraftData<'_>) {
+        self.open(b'{');
+        self.key("key");
+        self.string(d.key);
+        self.text("file", d.file);
+        self.key("kind");
+        self.string(d.kind);
+        self.key("status");
+        self.string(d.status);
+        self.key("errors");
+        self.count(d.errors);
+        self.key("warnings");
+        self.count(d.warnings);
+        self.text("currency", d.currency.as_deref());
+        self.key("amount");
+        self.money(d.amount);
+        self.text("disbursed", d.disbursed.as_deref());
+        self.key("installments");
+        self.count(d.installments);
+        self.key("interest");
+        self.money(d.interest);
+        self.key("borrowers");
+        self.borrowers(&d.borrowers);
+        self.key("fields");
+        self.fields(&d.fields);
+        self.key("schedule");
+        self.schedule(&d.schedule);
+        self.key("missing");
+        self.strings(d.missing.iter().copied());
+        self.key("findings");
+        self.open(b'[');
+        for f in &d.findings {
+            self.element();
+            self.finding(f);
+        }
+        self.close(b']');
+        self.key("rows");
+        self.open(b'[');
+        for r in &d.rows {
+            self.element();
+            self.open(b'{');
+            self.key("file");
+            self.string(r.file);
+            self.text("sheet", r.sheet);
+            self.key("from");
+            self.count(r.from);
+            self.key("to");
+            self.count(r.to);
+            self.close(b'}');
+        }
+        self.close(b']');
+        self.close(b'}');
+    }
+
+    fn borrowers(&mut self, borrowers: &Borrowers<'_>) {
+        self.open(b'[');
+        let written: Result<(), std::convert::Infallible> = borrowers.try_each(|b| {
+            self.element();
+            self.borrower(b);
+            Ok(())
+        });
+        let Ok(()) = written;
+        self.close(b']');
+    }
+
+    fn borrower(&mut self, b: &BorrowerData<'_>) {
+        self.open(b'{');
+        self.key("name");
+        self.string(&b.name);
+        self.text("gender", b.gender.as_deref());
+        self.text("client_id", b.client_id.as_deref());
+        self.text("loan_id", b.loan_id.as_deref());
+        self.key("amount");
+        self.json(b.amount);
+        if let Some(pictured) = b.pictured {
+            self.key("pictured");
+            self.out
+                .extend_from_slice(if pictured { b"true" } else { b"false" });
+        }
+        self.close(b'}');
+    }
+
+    fn fields(&mut self, f: &Fields<'_>) {
+        self.open(b'{');
+        self.text("activity_id", f.activity_id.as_deref());
+        self.text("client_waiver_signed", f.client_waiver_signed.as_deref());
+        self.text("description", f.description.as_deref());
+        self.text(
+            "description_language_id",
+            f.description_language_id.as_deref(),
+        );
+        self.text("group_name", f.group_name.as_deref());
+        self.text("image", f.image.as_deref());
+        self.text("internal_client_id", f.internal_client_id.as_deref());
+        self.text("internal_loan_id", f.internal_loan_id.as_deref());
+        self.text("loanuse", f.loanuse.as_deref());
+        self.text("location", f.location.as_deref());
+        self.text("theme_type_id", f.theme_type_id.as_deref());
+        self.close(b'}');
+    }
+
+    fn schedule(&mut self, schedule: &Schedule<'_>) {
+        self.open(b'[');
+        match schedule {
+            Schedule::Built(list) => {
+                for [date, principal, interest] in list {
+                    self.element();
+                    self.open(b'[');
+                    for value in [date, principal, interest] {
+                        self.element();
+                        self.json(*value);
+                    }
+                    self.close(b']');
+                }
+            }
+            Schedule::Typed(items) => {
+                for i in *items {
+                    self.element();
+                    self.open(b'[');
+                    self.string(&i.date);
+                    self.out.push(b',');
+                    self.money(Some(i.principal));
+                    self.out.push(b',');
+                    self.money(Some(i.interest));
+                    self.close(b']');
+                }
+            }
+        }
+        self.close(b']');
+    }
+
+    fn finding(&mut self, f: &FindingData<'_>) {
+        self.open(b'{');
+        self.key("severity");
+        self.string(match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        });
+        self.key("rule");
+        self.string(f.rule);
+        if !f.field.is_empty() {
+            self.key("field");
+            self.string(f.field);
+        }
+        self.key("message");
+        self.string(f.message);
+        self.text("value", f.value);
+        if !f.sources.is_empty() {
+            self.key("sources");
+            self.open(b'[');
+            for s in f.sources {
+                self.element();
+                self.open(b'{');
+                self.key("file");
+                self.string(&s.file);
+                self.text("sheet", s.sheet.as_deref());
+                self.key("row");
+                self.count(s.row);
+                self.text("column", s.column.as_deref());
+                self.close(b'}');
+            }
+            self.close(b']');
+        }
+        self.close(b'}');
+    }
+}
+
+/// Appends a draft's page data to `out` ([`ScriptJson`]).
+fn write_draft_data(out: &mut Vec<u8>, data: &DraftData<'_>) {
+    ScriptJson {
+        out,
+        has_value: false,
+    }
+    .draft(data);
+}
+
 /// Compact JSON whose strings (keys included) are escaped for a script block as they
 /// are written, rather than in a second pass over the whole text.
 struct ScriptFormatter;
@@ -2053,6 +2336,16 @@ mod tests {
                 "https://x/a.jpg",
                 "\"q\" <é>",
                 "</script>&\u{2028}\u{2029}\\\u{1}",
+                // One character to escape each, in JSON or in a script block.
+                "a\\b",
+                "a\"b",
+                "a\tb",
+                "a<b",
+                "a>b",
+                "a&b",
+                "a\u{2028}b",
+                "\u{2029}",
+                "\u{20ac}",
             ]))
             .prop_map(|s| s.map(str::to_string))
         }
@@ -2071,9 +2364,10 @@ mod tests {
                 "input-value",
                 "schedule-negative",
             ]);
-            prop::collection::vec((any::<bool>(), rule, text()), 0..4).prop_map(|list| {
+            let sources = prop::collection::vec((text(), text(), 1usize..9, text()), 0..3);
+            prop::collection::vec((any::<bool>(), rule, text(), sources), 0..4).prop_map(|list| {
                 list.into_iter()
-                    .map(|(error, rule, value)| Finding {
+                    .map(|(error, rule, value, sources)| Finding {
                         draft: "L1".into(),
                         file: Some("L1.json".into()),
                         severity: if error {
@@ -2085,7 +2379,15 @@ mod tests {
                         field: value.clone().unwrap_or_default(),
                         message: "m".into(),
                         value,
-                        sources: Vec::new(),
+                        sources: sources
+                            .into_iter()
+                            .map(|(file, sheet, row, column)| SourceRef {
+                                file: file.unwrap_or_default(),
+                                sheet,
+                                row,
+                                column,
+                            })
+                            .collect(),
                     })
                     .collect()
             })
@@ -2098,14 +2400,17 @@ mod tests {
                 ..ProptestConfig::default()
             })]
 
-            /// A typed draft's data is that of its JSON, byte for byte.
+            /// A typed draft's data is that of its JSON, byte for byte; and the data the
+            /// page writer writes by hand ([`ScriptJson`]) is what `serde_json` writes.
             #[test]
             fn typed_data_is_the_data_of_the_json(
                 d in draft(),
                 findings in findings(),
                 rows in prop::collection::vec(1usize..9, 0..5),
+                file in text(),
+                sheet in text(),
             ) {
-                let source = Arc::new(Source { file: "in.csv".into(), sheet: None });
+                let source = Arc::new(Source { file: file.unwrap_or_default(), sheet });
                 let origins: Vec<Origin> = rows
                     .iter()
                     .map(|&row| Origin { source: source.clone(), row, column: None })
@@ -2128,6 +2433,11 @@ mod tests {
                 let json = draft_data(&entry);
                 prop_assert_eq!(script_json(&typed), script_json(&json));
                 prop_assert_eq!(typed.borrowers.len(), json.borrowers.len());
+                for data in [&typed, &json] {
+                    let mut by_hand = Vec::new();
+                    write_draft_data(&mut by_hand, data);
+                    prop_assert_eq!(String::from_utf8(by_hand).unwrap(), script_json(data));
+                }
             }
         }
     }
