@@ -3,7 +3,7 @@
 //! read -> group (map inside) -> emit. Fatal problems (template, unreadable input,
 //! unwritable folder) stop the run; problems with one loan only keep that loan out.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::TrySendError;
@@ -401,7 +401,7 @@ enum Output<'a> {
     /// Written to the drafts folder as they come, with the review page.
     Folder {
         dir: &'a Path,
-        written: HashSet<PathBuf>,
+        written: rustc_hash::FxHashSet<PathBuf>,
         page: Box<review::PageWriter>,
         /// Drafts written before grouping started over (see [`Batch::restart`]): those
         /// not written again are removed at the end.
@@ -559,7 +559,7 @@ impl<'a> Batch<'a> {
                 abandoned.extend(written);
                 Output::Folder {
                     dir,
-                    written: HashSet::new(),
+                    written: rustc_hash::FxHashSet::default(),
                     page: Box::new(review::PageWriter::new(dir)?),
                     abandoned,
                 }
@@ -1046,7 +1046,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
     emit::mark(&args.out).map_err(Error::Emit)?;
     let output = Output::Folder {
         dir: &args.out,
-        written: HashSet::new(),
+        written: rustc_hash::FxHashSet::default(),
         page: Box::new(review::PageWriter::new(&args.out)?),
         abandoned: Vec::new(),
     };
@@ -1086,7 +1086,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
         let summary = scope.spawn(|| {
             emit::write_atomic_with(&args.out.join(emit::SUMMARY), |w| {
                 serde_json::to_writer_pretty(&mut *w, &s)?;
-                w.write_all(b"\n")
+                std::io::Write::write_all(w, b"\n")
             })
             .map_err(Error::Emit)
         });

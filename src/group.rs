@@ -8,7 +8,9 @@
 //! Loan-level values repeated on several rows must agree. A loan with any problem is
 //! not built; its problems and rows are reported and the other loans go on.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use chrono::NaiveDate;
 
@@ -554,7 +556,7 @@ impl<'a> Plan<'a> {
         if !self.completes_while_reading() {
             return self.pass(Ends::End, done).map(Pass::counts);
         }
-        if let Pass::Done(counts) = self.pass(Ends::KeyChange(HashSet::new()), done)? {
+        if let Pass::Done(counts) = self.pass(Ends::KeyChange(HashSet::default()), done)? {
             return Ok(counts);
         }
         restart().map_err(GroupError::Stop)?;
@@ -565,7 +567,7 @@ impl<'a> Plan<'a> {
     /// The ordinal (over all main tables' data rows) of the row where each key is seen
     /// last. Only the key columns are read.
     fn last_rows(&self) -> Result<HashMap<String, usize>, GroupError> {
-        let mut last: HashMap<String, usize> = HashMap::new();
+        let mut last: HashMap<String, usize> = HashMap::default();
         let mut ordinal = 0usize;
         for (table, b) in self.main.iter().zip(&self.bindings) {
             let columns = key_columns(b);
@@ -618,7 +620,7 @@ impl<'a> Plan<'a> {
         };
         // The loan whose rows are being read (`Ends::KeyChange`).
         let mut open: Option<String> = None;
-        let mut pending: HashMap<String, Pending> = HashMap::new();
+        let mut pending: HashMap<String, Pending> = HashMap::default();
         let mut ordinal = 0usize;
         for (table_index, (table, b)) in main.iter().zip(bindings).enumerate() {
             let wide_numbers: Vec<usize> = {
@@ -909,7 +911,7 @@ fn join_schedule(
 ) -> Result<(), GroupError> {
     let (key_column, key, bounds) = (&sb.key_column, &sb.key, &sb.bounds);
     // Member loan ids find their group loan too.
-    let mut members: HashMap<String, usize> = HashMap::new();
+    let mut members: HashMap<String, usize> = HashMap::default();
     for (i, p) in pending.iter().enumerate() {
         for b in &p.borrowers {
             if let Some((_, v, _)) = b.values.iter().find(|(n, _, _)| *n == "loan_id") {

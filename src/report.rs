@@ -200,8 +200,8 @@ pub struct Tally {
     /// Drafts checked.
     pub drafts: usize,
     rules: BTreeMap<(Severity, &'static str), RuleTally>,
-    with_errors: std::collections::HashSet<String>,
-    with_warnings: std::collections::HashSet<String>,
+    with_errors: rustc_hash::FxHashSet<String>,
+    with_warnings: rustc_hash::FxHashSet<String>,
 }
 
 #[derive(Debug, Default)]

@@ -6,7 +6,7 @@
 //! (an amount in quotes, an id with a fraction) are diagnosed rather than refused. Each
 //! [`Diagnostic`] names the rule and the field; `convert` adds the source cells.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use base64::Engine as _;
@@ -1322,8 +1322,8 @@ pub fn loan_ids(draft: &Value) -> Vec<String> {
 /// borrower loan ids). Only keys and ids are kept, not the drafts.
 #[derive(Debug, Default)]
 pub struct BatchCheck {
-    keys: HashSet<String>,
-    ids: HashMap<Vec<String>, String>,
+    keys: rustc_hash::FxHashSet<String>,
+    ids: rustc_hash::FxHashMap<Vec<String>, String>,
 }
 
 impl BatchCheck {
