@@ -986,6 +986,24 @@ pub enum FieldPath {
     Schedule(usize),
 }
 
+impl FieldPath {
+    /// The path's first name, up to the first `[` or `.` (`entreps` for
+    /// `entreps[0].first_name`): two paths where one is the other or extends it share it.
+    pub fn head(&self) -> &'static str {
+        match self {
+            FieldPath::Loan(name) => path_head(name),
+            FieldPath::Entrep(..) => "entreps",
+            FieldPath::NotPictured(_) => "not_pictured",
+            FieldPath::Schedule(_) => "schedule",
+        }
+    }
+}
+
+/// A field path's first name: up to the first `[` or `.`.
+pub fn path_head(path: &str) -> &str {
+    path.find(['[', '.']).map_or(path, |end| &path[..end])
+}
+
 impl std::fmt::Display for FieldPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

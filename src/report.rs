@@ -164,12 +164,17 @@ pub fn sources_for(field: &str, loan: &Loan) -> Vec<SourceRef> {
             .is_some_and(|rest| rest.starts_with(separator))
     };
     let schedule = field.starts_with("schedule[");
-    // Each path written into one reused buffer: no string is built per field.
+    // A path and `field` match only when one is the other or extends it, so they share
+    // their first name: only those paths are written out, into one reused buffer.
+    let head = crate::group::path_head(field);
     let mut buffer = String::new();
     let mut matching = |wanted: &dyn Fn(&str) -> bool| -> Vec<SourceRef> {
         loan.fields
             .iter()
             .filter(|(path, _)| {
+                if path.head() != head {
+                    return false;
+                }
                 buffer.clear();
                 let _ = write!(buffer, "{path}");
                 wanted(&buffer)
@@ -415,5 +420,60 @@ impl Report {
             .map_err(|e| e.to_string())?;
         }
         w.into_inner().map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::FieldPath;
+    use crate::read::Source;
+    use std::sync::Arc;
+
+    /// The rows of the source cells found for `field` (each field below comes from
+    /// its own row).
+    fn rows_for(field: &str, loan: &Loan) -> Vec<usize> {
+        sources_for(field, loan).iter().map(|s| s.row).collect()
+    }
+
+    #[test]
+    fn sources_are_the_field_its_parts_or_the_first_row() {
+        let source = Arc::new(Source {
+            file: "in.csv".into(),
+            sheet: None,
+        });
+        let at = |row: usize| crate::read::Origin {
+            source: source.clone(),
+            row,
+            column: Some("C".into()),
+        };
+        let loan = Loan {
+            key: "L1".into(),
+            order: 0,
+            draft: crate::draft::LoanDraft::default(),
+            rows: vec![at(1)],
+            fields: vec![
+                (FieldPath::Loan("description"), at(2)),
+                (FieldPath::Loan("description_language_id"), at(3)),
+                (FieldPath::Entrep(0, "first_name"), at(4)),
+                (FieldPath::Entrep(1, "first_name"), at(5)),
+                (FieldPath::Entrep(1, "amount"), at(6)),
+                (FieldPath::NotPictured(1), at(7)),
+                (FieldPath::Schedule(0), at(8)),
+                (FieldPath::Schedule(3), at(9)),
+            ],
+        };
+        assert_eq!(rows_for("description", &loan), [2]);
+        assert_eq!(rows_for("entreps[1].amount", &loan), [6]);
+        assert_eq!(rows_for("entreps[1]", &loan), [5, 6]);
+        assert_eq!(rows_for("entreps", &loan), [4, 5, 6]);
+        assert_eq!(rows_for("not_pictured", &loan), [7]);
+        assert_eq!(rows_for("schedule", &loan), [8, 9]);
+        // An installment's amount comes from the installment's row.
+        assert_eq!(rows_for("schedule[3].principal", &loan), [9]);
+        // Nothing for the field: the loan's first row.
+        assert_eq!(rows_for("image", &loan), [1]);
+        assert_eq!(rows_for("schedule[1]", &loan), [1]);
+        assert_eq!(rows_for("", &loan), [1]);
     }
 }
