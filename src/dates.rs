@@ -185,6 +185,11 @@ impl DateFormat {
     /// Parses text in this format. A trailing time of day (`15/01/2026 00:00:00`) is
     /// ignored.
     pub fn parse_date(&self, raw: &str) -> Result<NaiveDate, String> {
+        // Nearly every date of an export fills the pattern's full width (`05/03/2026`):
+        // read straight from its bytes, before trimming or looking for a time.
+        if let Some(date) = self.parse_full_width(raw.as_bytes()) {
+            return date;
+        }
         let text = strip_time(raw.trim());
         if self.serial {
             return text
@@ -208,6 +213,56 @@ impl DateFormat {
             count += 1;
         }
         self.parse_units(&buffer[..count])
+    }
+
+    /// [`DateFormat::parse_date`] of text laid out exactly as the pattern at its full
+    /// width: two digits for a day, month or two-digit year, four for a year, and the
+    /// pattern's separators (neither a space nor `T`, which could start a time). `None`
+    /// for anything else, left to the general reading, which gives the same answer here.
+    fn parse_full_width(&self, bytes: &[u8]) -> Option<Result<NaiveDate, String>> {
+        let (mut day, mut month, mut year) = (0, 0, 0);
+        let mut i = 0;
+        for token in &self.tokens {
+            let width = match token {
+                Token::Literal(c) => {
+                    let c = u8::try_from(*c).ok()?;
+                    if c == b' '
+                        || c == b'T'
+                        || !c.is_ascii_punctuation()
+                        || bytes.get(i) != Some(&c)
+                    {
+                        return None;
+                    }
+                    i += 1;
+                    continue;
+                }
+                Token::Year4 => 4,
+                Token::Day | Token::Month | Token::Year2 => 2,
+                Token::MonthName => return None,
+            };
+            let mut n = 0u32;
+            for b in bytes.get(i..i + width)? {
+                if !b.is_ascii_digit() {
+                    return None;
+                }
+                n = n * 10 + u32::from(b - b'0');
+            }
+            i += width;
+            match token {
+                Token::Day => day = n,
+                Token::Month => month = n,
+                Token::Year2 => year = 2000 + n,
+                _ => year = n,
+            }
+        }
+        (i == bytes.len() && !self.serial).then(|| self.date(year, month, day))
+    }
+
+    /// The date of a year, month and day read in this format, or why there is none.
+    fn date(&self, year: u32, month: u32, day: u32) -> Result<NaiveDate, String> {
+        #[allow(clippy::cast_possible_wrap)]
+        NaiveDate::from_ymd_opt(year as i32, month, day)
+            .ok_or_else(|| format!("is not a date (expected {}; no such day)", self.pattern))
     }
 
     /// [`DateFormat::parse_date`] of text as its characters (or, when ASCII, its bytes).
@@ -270,9 +325,7 @@ impl DateFormat {
         let (Some(d), Some(m), Some(y)) = (day, month, year) else {
             return Err(self.expected());
         };
-        #[allow(clippy::cast_possible_wrap)]
-        NaiveDate::from_ymd_opt(y as i32, m, d)
-            .ok_or_else(|| format!("is not a date (expected {}; no such day)", self.pattern))
+        self.date(y, m, d)
     }
 
     fn expected(&self) -> String {
@@ -388,6 +441,29 @@ mod tests {
             let f = DateFormat::parse(pattern).unwrap();
             let chars: Vec<char> = text.chars().collect();
             proptest::prop_assert_eq!(f.parse_units(text.as_bytes()), f.parse_units(&chars[..]));
+        }
+
+        /// Text at the pattern's full width, read straight from its bytes: the same
+        /// answer as the general reading (trimmed, without a time, token by token).
+        /// The texts are near each pattern's full width: a digit more or less, another
+        /// separator, days and months out of range, a space or time after.
+        #[test]
+        fn full_width_dates_read_as_the_general_reading(
+            (pattern, text) in proptest::prop_oneof![
+                (proptest::strategy::Just("dd/mm/yyyy"), "[0-9]{1,3}[/.]?[0-9]{2,3}/[0-9]{3,5}( |T00:00)?"),
+                (proptest::strategy::Just("mm/dd/yyyy"), "[0-9]{2}/[0-9]{1,2}[/-][0-9]{4}"),
+                (proptest::strategy::Just("d.m.yy"), "[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{2,3}"),
+                (proptest::strategy::Just("yy.mm.dd"), "[0-9]{2}\\.[0-9]{2}\\.[0-9]{1,2} ?"),
+                (proptest::strategy::Just("yyyy-mm-dd"), " ?[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:]{5})?"),
+                (proptest::strategy::Just("ddmmyyyy"), "[0-9]{7,9}"),
+                (proptest::strategy::Just("excel-serial"), "[0-9]{5}"),
+            ],
+        ) {
+            let f = DateFormat::parse(pattern).unwrap();
+            if let Some(fast) = f.parse_full_width(text.as_bytes()) {
+                let general = f.parse_units(strip_time(text.trim()).as_bytes());
+                proptest::prop_assert_eq!(fast, general);
+            }
         }
     }
 
