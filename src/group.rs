@@ -102,7 +102,16 @@ enum Last {
     Unread,
     /// A constant or member-derived field: read once.
     Constant,
-    Cell(Cell),
+    /// A cell, with its stamp when it has one (see [`crate::read::text::Stamps`]): the
+    /// same stamp is the same cell, with no need to compare them.
+    Cell(Cell, Option<u64>),
+}
+
+/// A row, with the stamps of its cells when it has them.
+#[derive(Clone, Copy)]
+struct Stamped<'r> {
+    row: &'r Row,
+    stamps: Option<&'r [u64]>,
 }
 
 /// Reads the fields whose cell differs from the one they were last read from.
@@ -110,31 +119,43 @@ fn read_changed(
     bounds: &[Bound],
     table_index: usize,
     table: &Table,
-    row: &Row,
+    row: Stamped<'_>,
     seen: &mut Seen,
     problems: &mut Vec<Problem>,
 ) -> Fields {
+    // Stamps are compared within one pass over one table only: `seen` starts over for
+    // another table, and belongs to a loan of this pass.
     if seen.table != table_index || seen.cells.len() != bounds.len() {
         seen.table = table_index;
         seen.cells = vec![Last::Unread; bounds.len()];
     }
     let mut out = Vec::new();
     for (b, last) in bounds.iter().zip(&mut seen.cells) {
-        let cell = b.cell(row, None);
-        let same = match (&*last, cell) {
+        let cell = b.cell(row.row, None);
+        let stamp = match (cell, row.stamps) {
+            (Some(_), Some(stamps)) => b.column_for(None).and_then(|i| stamps.get(i)).copied(),
+            _ => None,
+        };
+        let same = match (&mut *last, cell) {
             (Last::Constant, None) => true,
-            (Last::Cell(previous), Some(c)) => previous == c,
+            (Last::Cell(_, Some(previous)), Some(_)) if stamp == Some(*previous) => true,
+            // A member's cells change on the rows of the other members of a group loan,
+            // and come back: compared (and the new stamp kept).
+            (Last::Cell(previous, previous_stamp), Some(c)) if previous == c => {
+                *previous_stamp = stamp;
+                true
+            }
             _ => false,
         };
         if same {
             continue;
         }
-        match b.read(table, row, None) {
-            Ok(Some(v)) => out.push((b.name, v, b.origin(table, row, None))),
+        match b.read(table, row.row, None) {
+            Ok(Some(v)) => out.push((b.name, v, b.origin(table, row.row, None))),
             Ok(None) => {}
             Err(p) => problems.push(p),
         }
-        *last = cell.map_or(Last::Constant, |c| Last::Cell(c.clone()));
+        *last = cell.map_or(Last::Constant, |c| Last::Cell(c.clone(), stamp));
     }
     out
 }
@@ -635,8 +656,9 @@ impl<'a> Plan<'a> {
             let mut borrower_keys: Reuse<Option<String>> = Reuse::default();
             let mut rows = table.data_rows().map_err(GroupError::Read)?;
             let mut read = 0usize;
-            while let Some(row) = rows.next_row() {
-                let row = row.map_err(GroupError::Read)?;
+            while let Some(row) = rows.next_stamped_row() {
+                let (row, stamps) = row.map_err(GroupError::Read)?;
+                let stamped = Stamped { row, stamps };
                 let this = ordinal;
                 ordinal += 1;
                 read += 1;
@@ -697,7 +719,7 @@ impl<'a> Plan<'a> {
                     &b.loan,
                     table_index,
                     table,
-                    row,
+                    stamped,
                     &mut loan.seen_loan,
                     &mut problems,
                 );
@@ -706,7 +728,7 @@ impl<'a> Plan<'a> {
                     &b.terms,
                     table_index,
                     table,
-                    row,
+                    stamped,
                     &mut loan.seen_terms,
                     &mut problems,
                 );
@@ -738,7 +760,7 @@ impl<'a> Plan<'a> {
                     &b.borrower,
                     table_index,
                     table,
-                    row,
+                    stamped,
                     known.map_or(&mut seen, |i| &mut loan.borrowers[i].seen),
                     &mut problems,
                 );

@@ -347,7 +347,7 @@ impl Bound {
     }
 
     /// The column index this field reads for installment `n` (wide) or always.
-    fn column_for(&self, n: Option<usize>) -> Option<usize> {
+    pub fn column_for(&self, n: Option<usize>) -> Option<usize> {
         match (&self.from, n) {
             (From::Column(i), _) => Some(*i),
             (From::Columns(c), Some(n)) => c.iter().find(|(k, _)| *k == n).map(|(_, i)| *i),

@@ -267,9 +267,14 @@ impl Table {
                 line: 0,
                 cells: Vec::new(),
             },
+            stamps: text::Stamps::default(),
         })
     }
 }
+
+/// A row from [`DataRows::next_stamped_row`], with the stamps of its cells when it has
+/// them.
+pub type StampedRow<'r> = (&'r Row, Option<&'r [u64]>);
 
 /// Rows being read from disk.
 enum Rows {
@@ -288,6 +293,8 @@ pub struct DataRows<'a> {
     keep: Option<Vec<bool>>,
     /// The row [`DataRows::next_row`] reads into.
     buffer: Row,
+    /// When `buffer`'s cells changed (text files).
+    stamps: text::Stamps,
 }
 
 impl DataRows<'_> {
@@ -300,12 +307,23 @@ impl DataRows<'_> {
     /// The next data row, like [`Iterator::next`], but read from disk into a buffer that
     /// the next call reuses: a pass over a large file allocates almost nothing per row.
     pub fn next_row(&mut self) -> Option<Result<&Row, ReadError>> {
+        self.next_stamped_row().map(|row| row.map(|(row, _)| row))
+    }
+
+    /// [`DataRows::next_row`], with the stamps of its cells (see [`text::Stamps`]) when
+    /// it was read from a text file: a row the table holds, or read from a workbook, has
+    /// none.
+    pub fn next_stamped_row(&mut self) -> Option<Result<StampedRow<'_>, ReadError>> {
         if let Some(row) = self.loaded.next() {
-            return Some(Ok(row));
+            return Some(Ok((row, None)));
         }
         loop {
             let next = match self.stream.as_mut()? {
-                Rows::Text(records) => records.fill_row(self.keep.as_deref(), &mut self.buffer),
+                Rows::Text(records) => records.fill_row(
+                    self.keep.as_deref(),
+                    &mut self.buffer,
+                    Some(&mut self.stamps),
+                ),
                 Rows::Sheet(rows) => rows.next_row().map(|row| {
                     row.map(|row| {
                         let blank = row.is_blank();
@@ -316,7 +334,13 @@ impl DataRows<'_> {
             };
             match next {
                 Ok(Some(true)) => self.blank_rows += 1,
-                Ok(Some(false)) => return Some(Ok(&self.buffer)),
+                Ok(Some(false)) => {
+                    let stamps = match self.stream {
+                        Some(Rows::Text(_)) => Some(self.stamps.get()),
+                        _ => None,
+                    };
+                    return Some(Ok((&self.buffer, stamps)));
+                }
                 Ok(None) => {
                     self.stream = None;
                     return None;

@@ -446,17 +446,21 @@ impl Records {
             line: 0,
             cells: Vec::new(),
         };
-        Ok(self.fill_row(None, &mut row)?.map(|_| row))
+        Ok(self.fill_row(None, &mut row, None)?.map(|_| row))
     }
 
     /// Reads the next record into `row`, reusing its cells' strings (a pass over a large
     /// file then allocates almost nothing per row), with only the columns marked in `keep`
     /// (when given) filled in. Says whether the whole record is blank (as
     /// [`Row::is_blank`] would say of it), or `None` at the end.
+    ///
+    /// With `stamps`, a cell whose text is the one `row` already holds is left alone and
+    /// keeps its stamp; the others get this row's (see [`Stamps`]).
     pub fn fill_row(
         &mut self,
         keep: Option<&[bool]>,
         row: &mut Row,
+        mut stamps: Option<&mut Stamps>,
     ) -> Result<Option<bool>, ReadError> {
         let Some(line) = self.advance()? else {
             return Ok(None);
@@ -465,6 +469,13 @@ impl Records {
         let fields = self.record.len();
         row.cells.truncate(fields);
         row.cells.resize(fields, Cell::Empty);
+        let now = stamps.as_deref_mut().map_or(0, |s| s.start(fields));
+        // Marks cell `index` as changed on this row.
+        let mut changed = |index: usize| {
+            if let Some(stamps) = stamps.as_deref_mut() {
+                stamps.of[index] = now;
+            }
+        };
         // One UTF-8 check for the whole record; each field is then a slice of it (a
         // field ends at an ASCII delimiter, quote or line end, never inside a character).
         let whole = std::str::from_utf8(self.record.as_slice()).ok();
@@ -472,7 +483,10 @@ impl Records {
         for (index, cell) in row.cells.iter_mut().enumerate() {
             let field = &self.record[index];
             if field.is_empty() {
-                *cell = Cell::Empty;
+                if !matches!(cell, Cell::Empty) {
+                    *cell = Cell::Empty;
+                    changed(index);
+                }
                 continue;
             }
             let text = match whole {
@@ -487,19 +501,26 @@ impl Records {
                 if blank {
                     blank = text.is_ok_and(is_blank_text);
                 }
-                *cell = Cell::Empty;
+                if !matches!(cell, Cell::Empty) {
+                    *cell = Cell::Empty;
+                    changed(index);
+                }
                 continue;
             }
             match text {
                 Ok(text) => {
                     blank = blank && is_blank_text(text);
-                    set_text(cell, text);
+                    if !matches!(cell, Cell::Text(s) if s == text) {
+                        set_text(cell, text);
+                        changed(index);
+                    }
                 }
                 // Bad bytes are replaced one field at a time as in the whole file: what
                 // ends a field (a delimiter, quote or line end) is ASCII, which also ends
                 // a malformed sequence.
                 Err(_) if self.lossy => {
                     *cell = Cell::Text(String::from_utf8_lossy(field).into_owned());
+                    changed(index);
                 }
                 // Detection made the stream UTF-8; only a file changed since gets here.
                 Err(e) => {
@@ -511,6 +532,33 @@ impl Records {
             }
         }
         Ok(Some(blank && row.is_blank()))
+    }
+}
+
+/// When the cells of rows read one after another into the same [`Row`] changed: per
+/// column, the number of the row (counted from 1 over one [`Stamps`]) on which the cell
+/// got the content it has. Two equal stamps of a column mean the same content, with
+/// nothing to compare: the grouping skips the loan cells a flat export repeats on every
+/// installment row without looking at them.
+#[derive(Debug, Default)]
+pub struct Stamps {
+    now: u64,
+    of: Vec<u64>,
+}
+
+impl Stamps {
+    /// The stamps of the last row read: one per field of its record.
+    pub fn get(&self) -> &[u64] {
+        &self.of
+    }
+
+    /// Starts a row of `fields` fields: its stamp. Fields the previous record did not
+    /// have count as changed.
+    fn start(&mut self, fields: usize) -> u64 {
+        self.now += 1;
+        self.of.truncate(fields);
+        self.of.resize(fields, self.now);
+        self.now
     }
 }
 
@@ -1179,5 +1227,45 @@ mod tests {
                 .collect();
             assert_eq!(whole, fields.join(";"), "{bytes:x?}");
         }
+    }
+
+    #[test]
+    fn stamps_change_with_the_cells() {
+        let text = "a;b;c\na;x;c\na;x\na;x;c\n;x;c\n;x;c\n";
+        let mut records = Records::new(
+            Box::new(io::Cursor::new(text.as_bytes().to_vec())),
+            b';',
+            STREAM_BUFFER,
+            "t.csv".into(),
+        );
+        let (mut row, mut stamps) = (
+            Row {
+                line: 0,
+                cells: Vec::new(),
+            },
+            Stamps::default(),
+        );
+        let mut seen = Vec::new();
+        while records
+            .fill_row(None, &mut row, Some(&mut stamps))
+            .unwrap()
+            .is_some()
+        {
+            seen.push(stamps.get().to_vec());
+        }
+        assert_eq!(
+            seen,
+            [
+                vec![1, 1, 1],
+                // Only the changed cell gets the row's stamp.
+                vec![1, 2, 1],
+                // A shorter record, then a longer one: the field that comes back is new.
+                vec![1, 2],
+                vec![1, 2, 4],
+                // A cell emptied changes; an empty one that stays empty does not.
+                vec![5, 2, 4],
+                vec![5, 2, 4],
+            ]
+        );
     }
 }
