@@ -877,8 +877,9 @@ fn pipeline(
 ) -> Result<Counts, Error> {
     // Loans travel in small batches: one hand-over (and wake-up) per batch, not per loan.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Work>>(IN_FLIGHT / BATCH);
-    // When the loans only complete once every row has been read (a workbook sheet read
-    // once), the grouping thread has nothing else to do: it builds and checks them too.
+    // When the loans only complete once every row has been read (a separate schedule
+    // table is joined at the end), the grouping thread has nothing else to do: it builds
+    // and checks them too.
     let build_here = !plan.completes_while_reading();
     let (template, options) = (batch.template, &args.checks.options);
     std::thread::scope(|scope| {

@@ -553,27 +553,27 @@ impl<'a> Plan<'a> {
         })
     }
 
-    /// Whether loans are handed over as their last row is read (a first pass over the
-    /// main inputs finds where each ends), rather than all at the end.
+    /// Whether loans are handed over while the rows are read, rather than all at the end
+    /// (a separate schedule table is joined once every loan is in).
     pub fn completes_while_reading(&self) -> bool {
-        self.schedule.is_none() && self.main.iter().all(Table::rereads_cheaply)
+        self.schedule.is_none()
     }
 
     /// Reads the inputs and hands over each loan as soon as it is complete, so that only
     /// the loans still open are held:
-    /// - a text file is read once on the guess that each loan's rows come together (as
-    ///   exports sorted by loan list them), a loan ending where the next one starts. When
-    ///   a loan's key comes back after it ended, the guess was wrong: `restart` is called
-    ///   (the loans handed over so far are to be forgotten) and the file is read again,
-    ///   after a first pass that notes the row where each key is seen last;
-    /// - without cheap passes (see [`Plan::completes_while_reading`]) every loan is
-    ///   handed over after the last row.
+    /// - the inputs are read once on the guess that each loan's rows come together (as
+    ///   exports sorted by loan list them), a loan ending where the next one starts;
+    /// - when a loan's key comes back after it ended, the guess was wrong: `restart` is
+    ///   called (the loans handed over so far are to be forgotten) and the inputs are
+    ///   read again. Text files, quick to read, after a pass over their key columns that
+    ///   notes the row where each key is seen last; a workbook sheet, which calamine
+    ///   parses as slowly the second time, once more, holding every loan to the end;
+    /// - with a separate schedule table, every loan is handed over after the last row.
     pub fn run(
         &self,
         done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
         restart: &mut dyn FnMut() -> Result<(), crate::Error>,
     ) -> Result<Counts, GroupError> {
-        // A sheet streamed from a workbook is read once, as calamine parses it.
         if !self.completes_while_reading() {
             return self.pass(Ends::End, done).map(Pass::counts);
         }
@@ -581,6 +581,9 @@ impl<'a> Plan<'a> {
             return Ok(counts);
         }
         restart().map_err(GroupError::Stop)?;
+        if !self.main.iter().all(Table::rereads_cheaply) {
+            return self.pass(Ends::End, done).map(Pass::counts);
+        }
         let last = self.last_rows()?;
         self.pass(Ends::LastRow(last), done).map(Pass::counts)
     }

@@ -43,6 +43,48 @@ fn convert(dir: &std::path::Path, name: &str, lines: &[String]) -> std::path::Pa
     out
 }
 
+/// Converts `lines` (`;`-separated, the header first) written as the flat template's
+/// sheet of an xlsx workbook, every cell as text.
+fn convert_xlsx(dir: &std::path::Path, name: &str, lines: &[String]) -> std::path::PathBuf {
+    let input = dir.join(format!("{name}.xlsx"));
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Échéancier").unwrap();
+    for (r, line) in lines.iter().enumerate() {
+        let line = line.trim_start_matches('\u{feff}');
+        for (c, cell) in line.split(';').enumerate() {
+            if !cell.is_empty() {
+                let (r, c) = (u32::try_from(r).unwrap(), u16::try_from(c).unwrap());
+                sheet.write_string(r, c, cell).unwrap();
+            }
+        }
+    }
+    book.save(&input).unwrap();
+    let out = dir.join(name);
+    let run = kiva(&[
+        "convert",
+        input.to_str().unwrap(),
+        "--template",
+        "templates/flat.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    out
+}
+
+/// Round robin over the loans: the first row of every loan, then the second of every
+/// loan... Each loan's rows keep their order but are spread over the whole file.
+fn interleave(header: &str, loans: &[Vec<String>]) -> Vec<String> {
+    let mut lines = vec![header.to_string()];
+    let longest = loans.iter().map(Vec::len).max().unwrap_or(0);
+    for i in 0..longest {
+        lines.extend(loans.iter().filter_map(|rows| rows.get(i).cloned()));
+    }
+    lines
+}
+
 fn summary(dir: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
@@ -54,13 +96,7 @@ fn interleaved_loans_give_the_same_drafts_as_grouped_ones() {
     let tmp = tempfile::tempdir().unwrap();
     let mut grouped = vec![header.clone()];
     grouped.extend(loans.iter().flatten().cloned());
-    // Round robin: the first row of every loan, then the second of every loan... Each
-    // loan's rows keep their order but are spread over the whole file.
-    let mut interleaved = vec![header];
-    let longest = loans.iter().map(Vec::len).max().unwrap();
-    for i in 0..longest {
-        interleaved.extend(loans.iter().filter_map(|rows| rows.get(i).cloned()));
-    }
+    let interleaved = interleave(&header, &loans);
     let a = convert(tmp.path(), "grouped", &grouped);
     let b = convert(tmp.path(), "interleaved", &interleaved);
     let (da, db) = (drafts(&a), drafts(&b));
@@ -233,4 +269,33 @@ fn a_loan_row_after_its_loan_ended_starts_over_and_leaves_no_stale_draft() {
         .filter(|n| n.contains("-a") || n.contains("-A"))
         .collect();
     assert_eq!(twins.len(), 2, "{twins:?}");
+}
+
+#[test]
+fn a_workbook_sheet_streams_its_loans_and_starts_over_when_they_are_not_sorted() {
+    // 40 copies of the sample's loans in an xlsx sheet: more rows than the reader's first
+    // block, so the sheet is streamed as calamine parses it. Sorted, each loan is written
+    // when the next starts; interleaved, a loan comes back after it ended, and the sheet
+    // is read again. Either way the drafts are those of the same rows as a CSV.
+    let (header, loans) = sample();
+    let loans = copies(&loans);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut grouped = vec![header.clone()];
+    grouped.extend(loans.iter().flatten().cloned());
+    let interleaved = interleave(&header, &loans);
+    let csv = drafts(&convert(tmp.path(), "csv", &grouped));
+    assert_eq!(csv.len(), loans.len());
+    for (name, lines) in [("sorted", &grouped), ("interleaved", &interleaved)] {
+        let out = convert_xlsx(tmp.path(), name, lines);
+        assert_eq!(drafts(&out), csv, "{name}");
+        let s = summary(&out);
+        assert_eq!(s["rows"]["read"], grouped.len() - 1, "{name}");
+        assert_eq!(s["rows"]["used"], grouped.len() - 1, "{name}");
+        // Nothing of the abandoned first reading is left behind.
+        assert_eq!(
+            files(&out),
+            files(tmp.path().join("csv").as_path()),
+            "{name}"
+        );
+    }
 }
