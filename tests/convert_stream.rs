@@ -29,7 +29,11 @@ fn sample() -> (String, Vec<Vec<String>>) {
 fn convert(dir: &std::path::Path, name: &str, lines: &[String]) -> std::path::PathBuf {
     let input = dir.join(format!("{name}.csv"));
     std::fs::write(&input, lines.join("\r\n") + "\r\n").unwrap();
-    let out = dir.join(name);
+    convert_file(&input, &dir.join(name))
+}
+
+/// Converts `input` with the flat template into `out`, which it returns.
+fn convert_file(input: &std::path::Path, out: &std::path::Path) -> std::path::PathBuf {
     let run = kiva(&[
         "convert",
         input.to_str().unwrap(),
@@ -40,7 +44,7 @@ fn convert(dir: &std::path::Path, name: &str, lines: &[String]) -> std::path::Pa
         "--quiet",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    out
+    out.to_path_buf()
 }
 
 /// Converts `lines` (`;`-separated, the header first) written as the flat template's
@@ -60,18 +64,7 @@ fn convert_xlsx(dir: &std::path::Path, name: &str, lines: &[String]) -> std::pat
         }
     }
     book.save(&input).unwrap();
-    let out = dir.join(name);
-    let run = kiva(&[
-        "convert",
-        input.to_str().unwrap(),
-        "--template",
-        "templates/flat.toml",
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    out
+    convert_file(&input, &dir.join(name))
 }
 
 /// Round robin over the loans: the first row of every loan, then the second of every
