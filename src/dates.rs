@@ -220,6 +220,9 @@ impl DateFormat {
     /// pattern's separators (neither a space nor `T`, which could start a time). `None`
     /// for anything else, left to the general reading, which gives the same answer here.
     fn parse_full_width(&self, bytes: &[u8]) -> Option<Result<NaiveDate, String>> {
+        if self.serial {
+            return None;
+        }
         let (mut day, mut month, mut year) = (0, 0, 0);
         let mut i = 0;
         for token in &self.tokens {
@@ -255,7 +258,7 @@ impl DateFormat {
                 _ => year = n,
             }
         }
-        (i == bytes.len() && !self.serial).then(|| self.date(year, month, day))
+        (i == bytes.len()).then(|| self.date(year, month, day))
     }
 
     /// The date of a year, month and day read in this format, or why there is none.

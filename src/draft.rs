@@ -371,17 +371,9 @@ impl PrettyJson {
             .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
-    /// An amount as [`Money`]'s `Serialize` writes it: a whole amount that fits in an
-    /// `i64` is that integer, written here; any other goes through `serde_json`.
+    /// An amount, as [`Money::write_json`] writes it.
     fn money(&mut self, amount: Money) -> serde_json::Result<()> {
-        match amount.whole() {
-            Some(whole) => {
-                self.out
-                    .extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
-                Ok(())
-            }
-            None => serde_json::to_writer(&mut self.out, &amount),
-        }
+        amount.write_json(&mut self.out)
     }
 }
 

@@ -21,7 +21,7 @@ use crate::draft::{
 };
 use crate::map::{BindError, Binder, Bound, Problem, Value, check_minor_units, number_format};
 use crate::money::Money;
-use crate::read::{Cell, Origin, Row, Table, is_totals_word};
+use crate::read::{Cell, Origin, Row, StampedRow, Table, is_totals_word};
 use crate::reference::Cache;
 use crate::template::{Combine, Shape, Template};
 
@@ -107,19 +107,12 @@ enum Last {
     Cell(Cell, Option<u64>),
 }
 
-/// A row, with the stamps of its cells when it has them.
-#[derive(Clone, Copy)]
-struct Stamped<'r> {
-    row: &'r Row,
-    stamps: Option<&'r [u64]>,
-}
-
 /// Reads the fields whose cell differs from the one they were last read from.
 fn read_changed(
     bounds: &[Bound],
     table_index: usize,
     table: &Table,
-    row: Stamped<'_>,
+    row: StampedRow<'_>,
     seen: &mut Seen,
     problems: &mut Vec<Problem>,
 ) -> Fields {
@@ -660,8 +653,8 @@ impl<'a> Plan<'a> {
             let mut rows = table.data_rows().map_err(GroupError::Read)?;
             let mut read = 0usize;
             while let Some(row) = rows.next_stamped_row() {
-                let (row, stamps) = row.map_err(GroupError::Read)?;
-                let stamped = Stamped { row, stamps };
+                let stamped = row.map_err(GroupError::Read)?;
+                let row = stamped.row;
                 let this = ordinal;
                 ordinal += 1;
                 read += 1;

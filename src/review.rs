@@ -1564,13 +1564,10 @@ impl ScriptJson<'_> {
     /// An amount as [`Money`]'s `Serialize` writes it (see [`Money::whole`]), `null` when
     /// absent.
     fn money(&mut self, amount: Option<Money>) {
-        match amount.map(|a| (a, a.whole())) {
-            None => self.out.extend_from_slice(b"null"),
-            Some((_, Some(whole))) => {
-                self.out
-                    .extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
-            }
-            Some((amount, None)) => write_script_json(self.out, &amount),
+        // A number needs no escaping for the script block; one that cannot be written
+        // is `null`, as `write_script_json` makes it.
+        if amount.is_none_or(|a| a.write_json(self.out).is_err()) {
+            self.out.extend_from_slice(b"null");
         }
     }
 

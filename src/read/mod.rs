@@ -274,7 +274,11 @@ impl Table {
 
 /// A row from [`DataRows::next_stamped_row`], with the stamps of its cells when it has
 /// them.
-pub type StampedRow<'r> = (&'r Row, Option<&'r [u64]>);
+#[derive(Clone, Copy)]
+pub struct StampedRow<'r> {
+    pub row: &'r Row,
+    pub stamps: Option<&'r [u64]>,
+}
 
 /// Rows being read from disk.
 enum Rows {
@@ -307,7 +311,7 @@ impl DataRows<'_> {
     /// The next data row, like [`Iterator::next`], but read from disk into a buffer that
     /// the next call reuses: a pass over a large file allocates almost nothing per row.
     pub fn next_row(&mut self) -> Option<Result<&Row, ReadError>> {
-        self.next_stamped_row().map(|row| row.map(|(row, _)| row))
+        self.next_stamped_row().map(|row| row.map(|r| r.row))
     }
 
     /// [`DataRows::next_row`], with the stamps of its cells (see [`text::Stamps`]) when
@@ -315,7 +319,7 @@ impl DataRows<'_> {
     /// none.
     pub fn next_stamped_row(&mut self) -> Option<Result<StampedRow<'_>, ReadError>> {
         if let Some(row) = self.loaded.next() {
-            return Some(Ok((row, None)));
+            return Some(Ok(StampedRow { row, stamps: None }));
         }
         loop {
             let next = match self.stream.as_mut()? {
@@ -339,7 +343,10 @@ impl DataRows<'_> {
                         Some(Rows::Text(_)) => Some(self.stamps.get()),
                         _ => None,
                     };
-                    return Some(Ok((&self.buffer, stamps)));
+                    return Some(Ok(StampedRow {
+                        row: &self.buffer,
+                        stamps,
+                    }));
                 }
                 Ok(None) => {
                     self.stream = None;
