@@ -14,7 +14,8 @@ Requirements (Python >= 3.9):
 Determinism: there is no randomness; every schedule is computed with
 ``decimal`` (equal principal, truncated to the currency's minor unit, the
 remainder in the last installment; interest = outstanding balance * periodic
-rate, rounded half-up), so principals always sum exactly to the amount.
+rate, rounded half-up; jlg/ uses flat interest and puts one member's remainder
+on her first installment), so principals always sum exactly to the amount.
 Workbook containers (xlsx/ods are zip files) are rewritten with fixed entry
 timestamps and fixed document-property dates, so every run produces the
 same bytes (given the same openpyxl/odfpy/xlwt and zlib versions).
@@ -28,6 +29,8 @@ Files written (see samples/README.md for the exact layouts):
     flat/echeancier.csv (UTF-8 BOM, ';'), flat/echeancier.xlsx,
     flat/echeancier.ods
     wide/emprestimos.csv, wide/emprestimos.xlsx, wide/emprestimos.xls
+    jlg/repayments.csv, jlg/repayments.xlsx, jlg/repayments.xls,
+    jlg/repayments.ods                                  (flat interest, see README)
 """
 
 from __future__ import annotations
@@ -137,6 +140,16 @@ def dmy(d: dt.date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December"]
+
+
+def d_month_y(d: dt.date) -> str:
+    """Fineract's default ``dd MMMM yyyy`` in English (``05 March 2026``),
+    independent of the process locale."""
+    return f"{d.day:02d} {MONTHS_EN[d.month - 1]} {d.year}"
+
+
 def iso(d: dt.date) -> str:
     return d.isoformat()
 
@@ -224,6 +237,10 @@ class Sheet:
     # merges: (row0, col0, row1, col1), 0-based inclusive
     merges: List[tuple] = field(default_factory=list)
     freeze: Optional[str] = None
+    # ODS only: separators of the display text (<text:p>) of number cells;
+    # the value itself is office:value.
+    ods_thousands: str = "\u00a0"
+    ods_decimal_sep: str = ","
 
 
 def save_xlsx(path: str, sheets: Sequence[Sheet], creator: str) -> None:
@@ -322,8 +339,19 @@ def save_ods(path: str, sheets: Sequence[Sheet]) -> None:
     from odf import number as onum
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import Style, TableColumnProperties, TextProperties
-    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableRow
     from odf.text import P
+
+    def para(text: str):
+        # ODF collapses runs of spaces inside text:p; odfpy's teletype writes
+        # them as <text:s text:c="n"/>. Plain text is written as before.
+        if re.search(r"  |^ | $|[\t\n]", text):
+            from odf import teletype
+
+            p = P()
+            teletype.addTextToElement(p, text)
+            return p
+        return P(text=text)
 
     doc = OpenDocumentSpreadsheet()
 
@@ -348,6 +376,20 @@ def save_ods(path: str, sheets: Sequence[Sheet]) -> None:
     ce_bold = Style(name="ce_bold", family="table-cell")
     ce_bold.addElement(TextProperties(fontweight="bold"))
     doc.automaticstyles.addElement(ce_bold)
+    # date format -> (cell style, display text); the long-month style is only
+    # added when a sheet uses it, so other documents keep their bytes.
+    date_cells = {"dd/mm/yyyy": (ce_date, dmy)}
+    if any(sh.date_format == "dd mmmm yyyy" for sh in sheets):
+        ds = onum.DateStyle(name="N_DMMMMY")
+        ds.addElement(onum.Day(style="long"))
+        ds.addElement(onum.Text(text=" "))
+        ds.addElement(onum.Month(style="long", textual="true"))
+        ds.addElement(onum.Text(text=" "))
+        ds.addElement(onum.Year(style="long"))
+        doc.automaticstyles.addElement(ds)
+        cs = Style(name="ce_date_long", family="table-cell", datastylename="N_DMMMMY")
+        doc.automaticstyles.addElement(cs)
+        date_cells["dd mmmm yyyy"] = (cs, d_month_y)
 
     col_styles = {}
     for sh in sheets:
@@ -362,10 +404,20 @@ def save_ods(path: str, sheets: Sequence[Sheet]) -> None:
                 doc.automaticstyles.addElement(cs)
                 col_styles[key] = cs
             table.addElement(TableColumn(stylename=col_styles[key]))
+        ce_day, date_text = date_cells[sh.date_format]
         merged_origin = {(r0, c0): (r0, c0, r1, c1) for (r0, c0, r1, c1) in sh.merges}
+        # positions hidden by a merge are written as table:covered-table-cell
+        covered = {(r, c) for (r0, c0, r1, c1) in sh.merges
+                   for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)} - set(merged_origin)
         for r, row in enumerate(sh.rows):
             tr = TableRow()
-            for c, v in enumerate(row):
+            width = max([len(row)] + [c + 1 for (rr, c) in covered if rr == r])
+            for c in range(width):
+                v = row[c] if c < len(row) else None
+                if (r, c) in covered:
+                    assert v is None, (r, c, v)
+                    tr.addElement(CoveredTableCell())
+                    continue
                 span = {}
                 if (r, c) in merged_origin:
                     r0, c0, r1, c1 = merged_origin[(r, c)]
@@ -374,9 +426,10 @@ def save_ods(path: str, sheets: Sequence[Sheet]) -> None:
                     tc = TableCell(**span)
                 elif isinstance(v, Bold):
                     tc = TableCell(valuetype="string", stylename=ce_bold, **span)
-                    tc.addElement(P(text=v.text))
+                    tc.addElement(para(v.text))
                 elif isinstance(v, Num):
-                    text = fmt_num(v.value, v.decimals, thousands="\u00a0", decimal_sep=",")
+                    text = fmt_num(v.value, v.decimals, thousands=sh.ods_thousands,
+                                   decimal_sep=sh.ods_decimal_sep)
                     tc = TableCell(
                         valuetype="float",
                         value=str(v.value),
@@ -386,19 +439,19 @@ def save_ods(path: str, sheets: Sequence[Sheet]) -> None:
                     tc.addElement(P(text=text))
                 elif isinstance(v, dt.date):
                     tc = TableCell(
-                        valuetype="date", datevalue=v.isoformat(), stylename=ce_date, **span
+                        valuetype="date", datevalue=v.isoformat(), stylename=ce_day, **span
                     )
-                    tc.addElement(P(text=dmy(v)))
+                    tc.addElement(P(text=date_text(v)))
                 elif isinstance(v, int):
                     tc = TableCell(valuetype="float", value=str(v), **span)
                     tc.addElement(P(text=str(v)))
                 elif isinstance(v, str):
                     tc = TableCell(valuetype="string", **span)
-                    tc.addElement(P(text=v))
+                    tc.addElement(para(v))
                 else:
                     raise TypeError(v)
                 tr.addElement(tc)
-            if not row:  # a table:table-row needs at least one cell
+            if width == 0:  # a table:table-row needs at least one cell
                 tr.addElement(TableCell())
             table.addElement(tr)
         doc.spreadsheet.addElement(table)
@@ -885,6 +938,244 @@ def make_wide(out: str) -> None:
 
 
 # --------------------------------------------------------------------------
+# Shape 5 - Fineract/Mifos JLG repayment-schedule report (Kenya, KES)
+# --------------------------------------------------------------------------
+# One row per member (or individual borrower) per installment. In a JLG
+# (joint liability group) loan every member has her own loan account; the
+# group loan is the set of accounts sharing Group External Id and
+# Disbursement Date. Interest is flat (a fixed share of the amount on every
+# installment), unlike the declining-balance samples above.
+
+
+def flat_schedule(
+    amount: Decimal,
+    n: int,
+    rate: Decimal,
+    disbursed: dt.date,
+    every: str,
+    minor: Decimal,
+    remainder_first: bool = False,
+) -> List[Installment]:
+    """Equal principal truncated to the minor unit, the remainder on the last
+    installment (or on the first one, Fineract's other option); flat interest
+    amount * rate rounded half-up, the same on every installment."""
+    assert amount == amount.quantize(minor), amount
+    base = (amount / n).quantize(minor, rounding=ROUND_DOWN)
+    rest = amount - base * (n - 1)
+    interest = (amount * rate).quantize(minor, rounding=ROUND_HALF_UP)
+    k = 1 if remainder_first else n
+    out = [Installment(i, due, rest if i == k else base, interest)
+           for i, due in enumerate(due_dates(disbursed, n, every), start=1)]
+    assert sum(x.principal for x in out) == amount
+    assert all(x.due > disbursed for x in out)
+    return out
+
+
+@dataclass
+class JlgMember:
+    account: str
+    client_id: str
+    name: str
+    gender: str
+    amount: Decimal
+    purpose: str
+    remainder_first: bool = False
+    sched: List[Installment] = field(default_factory=list)
+
+
+@dataclass
+class JlgLoan:
+    office: str
+    group_id: str  # "" for individual loans
+    group_name: str
+    disbursed: dt.date
+    n: int
+    members: List[JlgMember]
+
+    @property
+    def product(self) -> str:
+        return "Group Loan" if self.group_id else "Business Loan"
+
+
+KES_GROUP_RATE = D("0.0125")  # 1.25 % of the amount per fortnight, flat
+KES_INDIV_RATE = D("0.02")  # 2 % of the amount per month, flat
+JLG_GROUP_N = 12  # fortnightly installments
+
+
+def _jm(account, client, name, gender, amount, purpose, remainder_first=False):
+    return JlgMember(account, client, name, gender, D(amount).quantize(CENT), purpose,
+                     remainder_first)
+
+
+def _jind(office, disbursed, n, account, client, name, gender, amount, purpose):
+    return JlgLoan(office, "", "", disbursed, n,
+                   [_jm(account, client, name, gender, amount, purpose)])
+
+
+# Listed loan by loan; the report itself is sorted by Loan Account No.
+JLG_LOANS = [
+    JlgLoan("Nakuru", "GRP-0207", "Tumaini Women Group", dt.date(2026, 2, 10), JLG_GROUP_N, [
+        _jm("000104201", "C-30412", "Wanjiku Njeri Kamau", "Female", "25000",
+            "Mitumba clothes stock"),
+        _jm("000104202", "C-30415", "Mary Wambui Mwangi", "Female", "18000",
+            "Vegetable stall stock"),
+        _jm("000104204", "C-30417", "Grace Wairimu Njoroge", "Female", "25000",
+            "Dairy goat purchase", remainder_first=True),
+        _jm("000104205", "C-30421", "Lucy Nyambura Ndungu", "Female", "13750",
+            "Poultry feed and chicks"),
+        _jm("000104206", "C-30426", "Peter Kamau Gitau", "Male", "32000",
+            "Shoe repair tools"),
+    ]),
+    _jind("Nakuru", dt.date(2026, 1, 31), 9, "000104203", "C-28876",
+          "Joseph Mwangi Kariuki", "Male", "85000", "Hardware shop stock"),
+    JlgLoan("Kisumu", "GRP-0211", "Upendo Self Help Group", dt.date(2026, 3, 3), JLG_GROUP_N, [
+        _jm("000104211", "C-30458", "Achieng Otieno", "Female", "20000",
+            "Omena fish for resale"),
+        _jm("000104212", "C-30461", "Mary Atieno Odhiambo", "Female", "15000",
+            "Charcoal stock"),
+        _jm("000104213", "C-30462", "Rose Adhiambo Okoth", "Female", "15000",
+            "Tailoring fabric"),
+        _jm("000104214", "C-30470", "Pamela Awino Ochieng", "Female", "22750",
+            "Second-hand shoes stock"),
+    ]),
+    _jind("Kisumu", dt.date(2026, 3, 16), 6, "000104219", "C-29954",
+          "Grace Akinyi Ouma", "Female", "65000", "Salon equipment and products"),
+    JlgLoan("Nakuru", "GRP-0213", "Baraka Traders", dt.date(2026, 4, 2), JLG_GROUP_N, [
+        _jm("000104225", "C-30512", "Jane Wanjiru Mbugua", "Female", "30000",
+            "Cereals stock for resale"),
+        _jm("000104226", "C-30514", "Esther Muthoni Kinyua", "Female", "12000",
+            "Fruit kiosk stock"),
+        _jm("000104227", "C-30519", "Samuel Kiprotich Langat", "Male", "40000",
+            "Motorcycle spare parts"),
+        _jm("000104228", "C-30523", "Ann Wangari Macharia", "Female", "18250",
+            "Cooking gas refills"),
+    ]),
+    JlgLoan("Eldoret", "GRP-0216", "Jipe Moyo Women Group", dt.date(2026, 4, 16), JLG_GROUP_N, [
+        _jm("000104231", "C-30540", "Sharon Chebet Korir", "Female", "16000",
+            "Maize flour retail"),
+        _jm("000104232", "C-30541", "Mercy Jeptoo Rotich", "Female", "20000",
+            "Dairy cow feed"),
+        _jm("000104233", "C-30547", "Nancy Cherono Kemboi", "Female", "10500",
+            "Vegetable seeds and fertilizer"),
+        _jm("000104235", "C-30552", "Janet Nafula Wafula", "Female", "26000",
+            "Sewing machine"),
+        _jm("000104236", "C-30553", "Caroline Jerop Cheruiyot", "Female", "17000",
+            "Poultry house materials"),
+    ]),
+    _jind("Eldoret", dt.date(2026, 5, 5), 12, "000104234", "C-27801",
+          "Faith Jepchirchir Kosgei", "Female", "120000", "Posho mill and maize stock"),
+    JlgLoan("Nakuru", "GRP-0213", "Baraka Traders", dt.date(2026, 4, 30), JLG_GROUP_N, [
+        _jm("000104240", "C-30571", "Lydia Njoki Gachanja", "Female", "15000",
+            "Fresh produce stall"),
+        _jm("000104241", "C-30574", "Margaret Wangui Muriuki", "Female", "21500",
+            "Cosmetics shop stock"),
+        _jm("000104242", "C-30578", "Tabitha Nyokabi Kimani", "Female", "15000",
+            "Second-hand clothes stock"),
+    ]),
+    JlgLoan("Kisumu", "GRP-0218", "Nyota Fish Traders Group", dt.date(2026, 5, 12), JLG_GROUP_N, [
+        _jm("000104247", "C-30602", "Beatrice Anyango Onyango", "Female", "24000",
+            "Fresh tilapia for resale"),
+        _jm("000104248", "C-30603", "Millicent Akoth Omondi", "Female", "17500",
+            "Omena drying racks"),
+        _jm("000104249", "C-30609", "Sarah Auma Oduor", "Female", "12250",
+            "Cooler boxes and ice"),
+        _jm("000104250", "C-30611", "George Ouma Okello", "Male", "35000",
+            "Boat engine repairs"),
+        _jm("000104251", "C-30615", "Florence Apiyo Wasonga", "Female", "19000",
+            "Fish smoking kiln"),
+    ]),
+    _jind("Kisumu", dt.date(2026, 6, 18), 11, "000104253", "C-29317",
+          "Daniel Otieno Owino", "Male", "47000", "Phone accessories shop stock"),
+    JlgLoan("Eldoret", "GRP-0221", "Amani Dairy Farmers Group", dt.date(2026, 5, 26),
+            JLG_GROUP_N, [
+        _jm("000104256", "C-30648", "Gladys Jebet Kirui", "Female", "28000",
+            "Dairy meal and mineral salts"),
+        _jm("000104257", "C-30650", "Esther Chepkoech Ngetich", "Female", "14000",
+            "Fodder and silage"),
+        _jm("000104258", "C-30651", "David Kipchumba Sang", "Male", "30000",
+            "Milk cans and cooler"),
+        _jm("000104259", "C-30655", "Ruth Jelagat Bett", "Female", "14000",
+            "Napier grass planting"),
+        _jm("000104260", "C-30659", "Judith Chelangat Too", "Female", "19750",
+            "Chaff cutter"),
+        _jm("000104261", "C-30662", "Emily Jepchumba Tanui", "Female", "11000",
+            "Calf pen construction"),
+    ]),
+    JlgLoan("Nakuru", "GRP-0224", "Neema Mama Mboga Group", dt.date(2026, 6, 9), JLG_GROUP_N, [
+        _jm("000104266", "C-30690", "Susan Wanjiku Githinji", "Female", "12500",
+            "Kale and tomatoes stock"),
+        _jm("000104267", "C-30693", "Agnes Wangeci Maina", "Female", "16750",
+            "Onions and potatoes stock"),
+        _jm("000104268", "C-30697", "Catherine Waithera Njuguna", "Female", "12500",
+            "Fruit stall stock"),
+        _jm("000104269", "C-30698", "Joyce Chepngetich Keter", "Female", "23000",
+            "Market stall rent and stock"),
+        _jm("000104270", "C-30704", "Hannah Mumbi Wachira", "Female", "38000",
+            "Wholesale cabbages transport"),
+    ]),
+]
+
+JLG_HDR = ["Office", "Group Name", "Group External Id", "Client Id", "Client Name", "Gender",
+           "Loan Account No", "Product", "Loan Purpose", "Currency", "Disbursement Date",
+           "Principal Disbursed", "Installment No", "Due Date", "Principal Due",
+           "Interest Due", "Total Due"]
+JLG_TITLES = ["Umoja Microfinance Bank Ltd",
+              "Loan Repayment Schedule Report - JLG and individual loans",
+              "Office: All offices    Run on: 30 November 2026"]
+
+
+def make_jlg(out: str) -> None:
+    for ln in JLG_LOANS:
+        for m in ln.members:
+            if ln.group_id:
+                m.sched = flat_schedule(m.amount, ln.n, KES_GROUP_RATE, ln.disbursed,
+                                        "biweekly", CENT, m.remainder_first)
+            else:
+                m.sched = flat_schedule(m.amount, ln.n, KES_INDIV_RATE, ln.disbursed,
+                                        "monthly", CENT)
+    # Rows sorted by Loan Account No, then installment: individual accounts
+    # fall between group members, and the second GRP-0213 cohort after GRP-0216.
+    pairs = sorted(((ln, m) for ln in JLG_LOANS for m in ln.members),
+                   key=lambda lm: lm[1].account)
+    accounts = [m.account for _, m in pairs]
+    assert len(set(accounts)) == len(accounts)
+    data = [(ln, m, it) for ln, m in pairs for it in m.sched]
+    tot_p = sum(it.principal for _, _, it in data)
+    tot_i = sum(it.interest for _, _, it in data)
+    ncol = len(JLG_HDR)
+
+    def kes(v: Decimal) -> str:
+        return fmt_num(v, 2)
+
+    rows: List[List[str]] = [[t] for t in JLG_TITLES] + [[], JLG_HDR]
+    for ln, m, it in data:
+        rows.append([ln.office, ln.group_name, ln.group_id, m.client_id, m.name, m.gender,
+                     m.account, ln.product, m.purpose, "KES", d_month_y(ln.disbursed),
+                     kes(m.amount), str(it.number), d_month_y(it.due), kes(it.principal),
+                     kes(it.interest), kes(it.principal + it.interest)])
+    rows.append(["Total"] + [""] * (ncol - 4) + [kes(tot_p), kes(tot_i), kes(tot_p + tot_i)])
+    write_csv(f"{out}/jlg/repayments.csv", rows)
+
+    srows: List[List[object]] = [[Bold(t)] for t in JLG_TITLES]
+    srows += [[], [Bold(h) for h in JLG_HDR]]
+    for ln, m, it in data:
+        srows.append([ln.office, ln.group_name or None, ln.group_id or None, m.client_id,
+                      m.name, m.gender, m.account, ln.product, m.purpose, "KES",
+                      ln.disbursed, Num(m.amount, 2), it.number, it.due,
+                      Num(it.principal, 2), Num(it.interest, 2),
+                      Num(it.principal + it.interest, 2)])
+    srows.append([Bold("Total")] + [None] * (ncol - 4)
+                 + [Num(tot_p, 2), Num(tot_i, 2), Num(tot_p + tot_i, 2)])
+    sheet = Sheet("Repayment Schedule", srows, "dd mmmm yyyy",
+                  widths=[10, 26, 17, 10, 27, 8, 16, 14, 30, 9, 18, 19, 14, 18, 14, 13, 12],
+                  merges=[(r, 0, r, ncol - 1) for r in range(len(JLG_TITLES))],
+                  ods_thousands=",", ods_decimal_sep=".")
+    save_xlsx(f"{out}/jlg/repayments.xlsx", [sheet], creator="Fineract")
+    save_xls(f"{out}/jlg/repayments.xls", [sheet])
+    save_ods(f"{out}/jlg/repayments.ods", [sheet])
+
+
+# --------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -899,6 +1190,7 @@ def main() -> None:
     make_per_borrower(out)
     make_flat(out)
     make_wide(out)
+    make_jlg(out)
     print(f"samples written under {out}")
 
 

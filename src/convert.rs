@@ -212,15 +212,13 @@ fn read_inputs(
     let keys = &template.keys;
     let mut main_columns =
         columns_of([&template.loan, &template.borrower, &template.terms].into_iter());
+    main_columns.push(keys.loan.clone());
     main_columns.extend(
-        [
-            Some(keys.loan.clone()),
-            keys.group.clone(),
-            keys.borrower.clone(),
-        ]
-        .into_iter()
-        .flatten(),
+        keys.group
+            .iter()
+            .flat_map(|g| g.columns().map(str::to_string)),
     );
+    main_columns.extend(keys.borrower.clone());
     let schedule_ref = match &template.schedule_input {
         None => {
             main_columns.extend(columns_of(std::iter::once(&template.schedule)));
@@ -461,7 +459,17 @@ fn prepare(
     match complete.finish() {
         Done::Loan(mut loan) => {
             group::fill_member_ids(template, &mut loan);
-            let found = validate::check_draft(&loan.draft, options);
+            let mut found = validate::check_draft(&loan.draft, options);
+            if let Some(group) = &loan.group_of_one {
+                found.push(validate::Diagnostic {
+                    severity: Severity::Warning,
+                    rule: "group-of-one",
+                    field: "entreps".into(),
+                    message: format!(
+                        "group '{group}' has one member: written as an individual loan (Kiva takes a loan with one borrower as individual; group_name and not_pictured are left out)"
+                    ),
+                });
+            }
             let pretty = loan.draft.to_pretty_json();
             Prepared::Draft(Box::new(Draft {
                 loan: *loan,

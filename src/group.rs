@@ -23,7 +23,7 @@ use crate::map::{BindError, Binder, Bound, Problem, Value, check_minor_units, nu
 use crate::money::Money;
 use crate::read::{Cell, Origin, Row, StampedRow, Table, is_totals_word};
 use crate::reference::Cache;
-use crate::template::{Combine, Shape, Template};
+use crate::template::{Combine, GroupKey, Shape, Template};
 
 /// Settings of grouping that come from the command line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -46,6 +46,10 @@ pub struct Loan {
     /// Draft field paths (`disburse_time`, `entreps[1].amount`, `schedule[3]`) and the
     /// cell each came from.
     pub fields: Vec<(FieldPath, Origin)>,
+    /// Rows keyed by a group with a single member: Kiva takes a loan with one borrower as
+    /// an individual loan, so the draft is one; this keeps the group's name (or key) to
+    /// say so.
+    pub group_of_one: Option<String>,
 }
 
 /// A loan that could not be built.
@@ -153,6 +157,30 @@ fn read_changed(
     out
 }
 
+/// One installment as read, before a group's are summed per date.
+struct Installment {
+    date: NaiveDate,
+    principal: Money,
+    interest: Money,
+    origin: Origin,
+    /// The borrower whose installment it is, when the row says (a member's own row, or a
+    /// schedule row naming her loan id); None for a schedule row naming the whole loan.
+    member: Option<usize>,
+}
+
+impl Installment {
+    fn of(read: (NaiveDate, Money, Money, Origin), member: Option<usize>) -> Installment {
+        let (date, principal, interest, origin) = read;
+        Installment {
+            date,
+            principal,
+            interest,
+            origin,
+            member,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Pending {
     key: String,
@@ -162,7 +190,7 @@ struct Pending {
     problems: Vec<Problem>,
     loan: Fields,
     borrowers: Vec<Borrower>,
-    installments: Vec<(NaiveDate, Money, Money, Origin)>,
+    installments: Vec<Installment>,
     terms: Fields,
     seen_loan: Seen,
     seen_terms: Seen,
@@ -172,7 +200,8 @@ struct Pending {
 
 struct Bindings {
     loan_key: Bound,
-    group_key: Option<Bound>,
+    /// The group key's parts (none without `keys.group`).
+    group_key: Vec<Bound>,
     borrower_key: Option<Bound>,
     loan: Vec<Bound>,
     borrower: Vec<Bound>,
@@ -221,9 +250,19 @@ fn bind_main(
     let loan_key = key_bound(&mut binder, "loan", &keys.loan)?;
     let group_key = keys
         .group
-        .as_deref()
-        .map(|c| key_bound(&mut binder, "group", c))
-        .transpose()?;
+        .iter()
+        .flat_map(|g| &g.parts)
+        .map(|def| {
+            // A date part (a loan cycle's disbursal) is read as a date, so that the key
+            // is the same whether the cell is a workbook date or text.
+            let kind = if def.format.is_some() {
+                Kind::Date
+            } else {
+                Kind::Id
+            };
+            binder.bind("group", kind, def)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let borrower_key = keys
         .borrower
         .as_deref()
@@ -459,16 +498,8 @@ fn row_key(
     row: &Row,
     problems: &mut Vec<Problem>,
 ) -> RowKey {
-    let mut read_key = |bound: &Bound| match bound.read(table, row, None) {
-        Ok(Some(v)) => Some(v.to_string()),
-        Ok(None) => None,
-        Err(p) => {
-            problems.push(p);
-            None
-        }
-    };
-    let group_key = b.group_key.as_ref().and_then(&mut read_key);
-    let loan_key = read_key(&b.loan_key);
+    let group_key = group_key_of(b, template, table, row, problems);
+    let loan_key = read_key(&b.loan_key, table, row, problems);
     let from_group_key = group_key.is_some();
     let Some(key) = group_key.or(loan_key) else {
         return RowKey::Ignored(if problems.is_empty() {
@@ -484,6 +515,65 @@ fn row_key(
         key,
         from_group_key,
     }
+}
+
+/// Reads a key column's value as text; a problem is noted and gives None.
+fn read_key(
+    bound: &Bound,
+    table: &Table,
+    row: &Row,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    match bound.read(table, row, None) {
+        Ok(Some(v)) => Some(v.to_string()),
+        Ok(None) => None,
+        Err(p) => {
+            problems.push(p);
+            None
+        }
+    }
+}
+
+/// A row's group key: its parts joined with `_` (`GRP-0213_2026-04-02`), or None when
+/// the first part, the group's column, is empty (a row of an individual loan). A
+/// group's row with another part empty is a problem (the row is kept with its group's
+/// first part alone, so that the problem lands with the group).
+fn group_key_of(
+    b: &Bindings,
+    template: &Template,
+    table: &Table,
+    row: &Row,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let (first, rest) = b.group_key.split_first()?;
+    let mut key = read_key(first, table, row, problems)?;
+    for part in rest {
+        let before = problems.len();
+        let Some(value) = read_key(part, table, row, problems) else {
+            if problems.len() == before {
+                let columns: Vec<String> = template
+                    .keys
+                    .group
+                    .iter()
+                    .flat_map(GroupKey::columns)
+                    .map(|c| format!("'{c}'"))
+                    .collect();
+                problems.push(Problem {
+                    rule: "input-value",
+                    origin: part.origin(table, row, None),
+                    value: None,
+                    message: format!(
+                        "is empty on a row of group '{key}': a group loan's key is {}",
+                        columns.join(" + ")
+                    ),
+                });
+            }
+            return Some(key);
+        };
+        key.push('_');
+        key.push_str(&value);
+    }
+    Some(key)
 }
 
 /// The template bound to the inputs: checked before anything is read or written.
@@ -770,7 +860,7 @@ impl<'a> Plan<'a> {
                         .map(|(_, v, _)| v.to_string());
                     client_id.as_deref()
                 };
-                add_borrower(
+                let member = add_borrower(
                     loan,
                     template.shape,
                     borrower_key,
@@ -782,23 +872,17 @@ impl<'a> Plan<'a> {
                 );
                 if wide_numbers.is_empty() {
                     if !b.schedule.is_empty() {
-                        loan.installments.extend(read_installment(
-                            &b.schedule,
-                            table,
-                            row,
-                            None,
-                            &mut problems,
-                        ));
+                        loan.installments.extend(
+                            read_installment(&b.schedule, table, row, None, &mut problems)
+                                .map(|i| Installment::of(i, member)),
+                        );
                     }
                 } else {
                     for n in &wide_numbers {
-                        loan.installments.extend(read_installment(
-                            &b.schedule,
-                            table,
-                            row,
-                            Some(*n),
-                            &mut problems,
-                        ));
+                        loan.installments.extend(
+                            read_installment(&b.schedule, table, row, Some(*n), &mut problems)
+                                .map(|i| Installment::of(i, member)),
+                        );
                     }
                 }
                 loan.problems.extend(problems);
@@ -867,42 +951,56 @@ fn add_borrower(
     bounds: &[Bound],
     row: &Origin,
     problems: &mut Vec<Problem>,
-) {
+) -> Option<usize> {
     let existing = key.and_then(|k| {
         loan.borrowers
             .iter()
             .position(|b| b.key.as_deref() == Some(k))
     });
-    match (shape, existing) {
-        (Shape::Flat, Some(i)) => merge_agreeing(
-            &mut loan.borrowers[i].values,
-            values,
-            bounds,
-            "borrower",
-            problems,
-        ),
-        (Shape::Flat, None) if key.is_none() => problems.push(Problem {
-            rule: "input-value",
-            origin: row.clone(),
-            value: None,
-            message: "no borrower key: in a flat export each row must name its borrower".into(),
-        }),
-        (Shape::Flat, None) => loan.borrowers.push(Borrower {
+    let push = |loan: &mut Pending, values: Fields, seen: Seen| {
+        loan.borrowers.push(Borrower {
             key: key.map(str::to_string),
             values,
             row: row.row,
             seen,
-        }),
-        (_, Some(i)) => problems.push(Problem {
-            rule: "input-value",
-            origin: row.clone(),
-            value: key.map(str::to_string),
-            message: format!(
-                "is the same borrower as on row {} of loan '{}'",
-                loan.borrowers[i].row, loan.key
-            ),
-        }),
-        (_, None) if !loan.from_group_key && !loan.borrowers.is_empty() => problems.push(Problem {
+        });
+        Some(loan.borrowers.len() - 1)
+    };
+    match (shape, existing) {
+        (Shape::Flat, Some(i)) => {
+            merge_agreeing(
+                &mut loan.borrowers[i].values,
+                values,
+                bounds,
+                "borrower",
+                problems,
+            );
+            Some(i)
+        }
+        (Shape::Flat, None) if key.is_none() => {
+            problems.push(Problem {
+                rule: "input-value",
+                origin: row.clone(),
+                value: None,
+                message: "no borrower key: in a flat export each row must name its borrower".into(),
+            });
+            None
+        }
+        (Shape::Flat, None) => push(loan, values, seen),
+        (_, Some(i)) => {
+            problems.push(Problem {
+                rule: "input-value",
+                origin: row.clone(),
+                value: key.map(str::to_string),
+                message: format!(
+                    "is the same borrower as on row {} of loan '{}'",
+                    loan.borrowers[i].row, loan.key
+                ),
+            });
+            None
+        }
+        (_, None) if !loan.from_group_key && !loan.borrowers.is_empty() => {
+            problems.push(Problem {
             rule: "input-value",
             origin: row.clone(),
             value: Some(loan.key.clone()),
@@ -910,13 +1008,10 @@ fn add_borrower(
                 "loan key already used on row {}: each loan must be on one row in a {shape} export",
                 loan.borrowers[0].row
             ),
-        }),
-        _ => loan.borrowers.push(Borrower {
-            key: key.map(str::to_string),
-            values,
-            row: row.row,
-            seen,
-        }),
+            });
+            None
+        }
+        _ => push(loan, values, seen),
     }
 }
 
@@ -928,12 +1023,12 @@ fn join_schedule(
     out: &mut Counts,
 ) -> Result<(), GroupError> {
     let (key_column, key, bounds) = (&sb.key_column, &sb.key, &sb.bounds);
-    // Member loan ids find their group loan too.
-    let mut members: HashMap<String, usize> = HashMap::default();
+    // Member loan ids find their group loan, and the member, too.
+    let mut members: HashMap<String, (usize, usize)> = HashMap::default();
     for (i, p) in pending.iter().enumerate() {
-        for b in &p.borrowers {
+        for (j, b) in p.borrowers.iter().enumerate() {
             if let Some((_, v, _)) = b.values.iter().find(|(n, _, _)| *n == "loan_id") {
-                members.entry(v.to_string()).or_insert(i);
+                members.entry(v.to_string()).or_insert((i, j));
             }
         }
     }
@@ -967,7 +1062,11 @@ fn join_schedule(
             });
             continue;
         }
-        let Some(&at) = index.get(&value).or_else(|| members.get(&value)) else {
+        let found = match index.get(&value) {
+            Some(&at) => Some((at, None)),
+            None => members.get(&value).map(|&(at, member)| (at, Some(member))),
+        };
+        let Some((at, member)) = found else {
             out.ignored.push(IgnoredRow {
                 origin,
                 reason: format!("schedule row for loan '{value}', which is not in the loans input"),
@@ -977,8 +1076,10 @@ fn join_schedule(
         let loan = &mut pending[at];
         loan.rows.push(origin);
         let mut problems = Vec::new();
-        loan.installments
-            .extend(read_installment(bounds, table, row, None, &mut problems));
+        loan.installments.extend(
+            read_installment(bounds, table, row, None, &mut problems)
+                .map(|i| Installment::of(i, member)),
+        );
         loan.problems.extend(problems);
     }
     out.rows_read += read;
@@ -1070,6 +1171,12 @@ fn into_text(value: Value) -> String {
 /// draft and its field list, not copied.
 fn finish(mut p: Pending, image_limit: u64) -> Done {
     let group = p.borrowers.len() > 1;
+    let group_of_one = (p.from_group_key && p.borrowers.len() == 1)
+        .then(|| text_of(&p.loan, "group_name").unwrap_or_else(|| p.key.clone()));
+    if group {
+        let found = member_date_problems(&p);
+        p.problems.extend(found);
+    }
     let mut draft = LoanDraft::default();
     let values = p.borrowers.iter().map(|b| b.values.len()).sum::<usize>();
     let mut fields: Vec<(FieldPath, Origin)> =
@@ -1160,7 +1267,14 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
         }
     }
     let mut by_date: BTreeMap<NaiveDate, (Money, Money, Origin)> = BTreeMap::new();
-    for (date, principal, interest, origin) in p.installments {
+    for Installment {
+        date,
+        principal,
+        interest,
+        origin,
+        ..
+    } in p.installments
+    {
         if let Some(c) = &currency {
             for m in [principal, interest] {
                 if may_be_too_precise(m)
@@ -1204,7 +1318,107 @@ fn finish(mut p: Pending, image_limit: u64) -> Done {
         draft,
         rows: p.rows,
         fields,
+        group_of_one,
     }))
+}
+
+/// A group loan has one schedule, its members' installments summed per date, so every
+/// member must be due on the same dates: a member due on other dates would make a sum
+/// that is nobody's schedule. The group's dates are those most members share (the first
+/// member's on a tie); each date a member has beyond them, and the dates she lacks, are
+/// problems naming her rows. Installments not tied to a member (schedule rows naming the
+/// whole group) are left out of the comparison.
+fn member_date_problems(p: &Pending) -> Vec<Problem> {
+    const SHOWN: usize = 3;
+    let n = p.borrowers.len();
+    let mut dates: Vec<BTreeMap<NaiveDate, &Origin>> = vec![BTreeMap::new(); n];
+    let mut any = false;
+    for i in &p.installments {
+        if let Some(m) = i.member.filter(|m| *m < n) {
+            dates[m].entry(i.date).or_insert(&i.origin);
+            any = true;
+        }
+    }
+    if !any {
+        return Vec::new();
+    }
+    let same = |a: &BTreeMap<NaiveDate, &Origin>, b: &BTreeMap<NaiveDate, &Origin>| {
+        a.len() == b.len() && a.keys().eq(b.keys())
+    };
+    if dates.iter().all(|d| same(d, &dates[0])) {
+        return Vec::new();
+    }
+    let sharing = |m: usize| dates.iter().filter(|d| same(d, &dates[m])).count();
+    let group = (0..n)
+        .max_by_key(|&m| (sharing(m), std::cmp::Reverse(m)))
+        .unwrap_or(0);
+    let reference = &dates[group];
+    let span = match (reference.keys().next(), reference.keys().next_back()) {
+        (Some(first), Some(last)) => format!(
+            "{} dates from {} to {}",
+            reference.len(),
+            iso_text(*first),
+            iso_text(*last)
+        ),
+        _ => "no dates".to_string(),
+    };
+    let list = |dates: &[NaiveDate]| {
+        let mut text: Vec<String> = dates.iter().take(SHOWN).map(|d| iso_text(*d)).collect();
+        if dates.len() > SHOWN {
+            text.push(format!("and {} more", dates.len() - SHOWN));
+        }
+        text.join(", ")
+    };
+    let mut out = Vec::new();
+    for (m, own) in dates.iter().enumerate() {
+        if same(own, reference) {
+            continue;
+        }
+        let b = &p.borrowers[m];
+        let who = match &b.key {
+            Some(k) => format!("'{k}' (row {})", b.row),
+            None => format!("of row {}", b.row),
+        };
+        let extra: Vec<(&NaiveDate, &&Origin)> = own
+            .iter()
+            .filter(|(d, _)| !reference.contains_key(d))
+            .collect();
+        for (date, origin) in extra.iter().take(SHOWN) {
+            out.push(Problem {
+                rule: "input-value",
+                origin: (**origin).clone(),
+                value: Some(iso_text(**date)),
+                message: format!(
+                    "is a due date of member {who} only: the other members of group loan '{}' are due on {span}. A group loan has one schedule (its members' installments summed per date), so every member must be due on the same dates",
+                    p.key
+                ),
+            });
+        }
+        let missing: Vec<NaiveDate> = reference
+            .keys()
+            .filter(|d| !own.contains_key(d))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let origin = own
+                .values()
+                .next()
+                .map(|o| (*o).clone())
+                .or_else(|| p.rows.iter().find(|o| o.row == b.row).cloned())
+                .unwrap_or_else(|| p.rows[0].clone());
+            out.push(Problem {
+                rule: "input-value",
+                origin,
+                value: None,
+                message: format!(
+                    "member {who} of group loan '{}' has no installment due on {}, when the other members are due on {span}",
+                    p.key,
+                    list(&missing)
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// Group internal ids derived from members, per the template.
@@ -1300,7 +1514,7 @@ fn generate_schedule(
     p: &Pending,
     amount: Money,
     currency: Option<&str>,
-) -> Result<Vec<(NaiveDate, Money, Money, Origin)>, Problem> {
+) -> Result<Vec<Installment>, Problem> {
     let row = p.rows[0].clone();
     let field = |name: &str| p.terms.iter().find(|(n, _, _)| *n == name);
     let origin_of = |name: &str| field(name).map_or_else(|| row.clone(), |(_, _, o)| o.clone());
@@ -1379,11 +1593,14 @@ fn generate_schedule(
     Ok(installments
         .into_iter()
         .map(|i| {
-            (
-                i.date,
-                Money(i.principal),
-                Money(i.interest),
-                origin.clone(),
+            Installment::of(
+                (
+                    i.date,
+                    Money(i.principal),
+                    Money(i.interest),
+                    origin.clone(),
+                ),
+                None,
             )
         })
         .collect())

@@ -462,6 +462,7 @@ mod tests {
                 (FieldPath::Schedule(0), at(8)),
                 (FieldPath::Schedule(3), at(9)),
             ],
+            group_of_one: None,
         };
         assert_eq!(rows_for("description", &loan), [2]);
         assert_eq!(rows_for("entreps[1].amount", &loan), [6]);

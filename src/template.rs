@@ -191,10 +191,84 @@ pub struct InputSpec {
 pub struct Keys {
     /// The loan key column: one value per loan (per member loan in per-borrower exports).
     pub loan: String,
-    /// The group key column: rows sharing a non-empty group key form one group loan.
-    pub group: Option<String>,
+    /// The group key: rows sharing a non-empty group key form one group loan. One
+    /// column, or several (`["Group External Id", { column = "Disbursed", format =
+    /// "dd/mm/yyyy" }]`: a group's loan cycles are told apart by their disbursal date).
+    pub group: Option<GroupKey>,
     /// The borrower key column: rows of one loan with the same value are one borrower.
     pub borrower: Option<String>,
+}
+
+/// The columns of a group key, in order. The first names the group: a row whose first
+/// part is empty belongs to no group (an individual loan keyed by `keys.loan`).
+#[derive(Debug, Clone, Default)]
+pub struct GroupKey {
+    pub parts: Vec<FieldDef>,
+}
+
+impl GroupKey {
+    /// The headers of the key's columns.
+    pub fn columns(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| p.column.as_deref())
+    }
+
+    /// A key of one column, as `group = "Group ID"` writes it.
+    pub fn column(header: &str) -> GroupKey {
+        GroupKey {
+            parts: vec![FieldDef {
+                column: Some(header.to_string()),
+                ..FieldDef::default()
+            }],
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GroupKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let part = |value: toml::Value| -> Result<FieldDef, String> {
+            let def = FieldSource::deserialize(value)
+                .map_err(|e| e.to_string())?
+                .0;
+            let extra = def.value.is_some()
+                || def.map.is_some()
+                || def.default.is_some()
+                || def.split.is_some()
+                || def.decimal.is_some()
+                || def.thousands.is_some()
+                || def.members.is_some()
+                || def.separator.is_some()
+                || def.resolve
+                || def.aliases.is_some()
+                || def.combine != Combine::Same;
+            match &def.column {
+                None => Err("keys.group: each part needs a column".to_string()),
+                Some(_) if extra => Err(
+                    "keys.group: a part is a column name or { column = \"...\", format = \"...\" } (format for a date column)"
+                        .to_string(),
+                ),
+                Some(_) => {
+                    if let Some(f) = &def.format {
+                        DateFormat::parse(f).map_err(|e| format!("keys.group: {e}"))?;
+                    }
+                    Ok(def)
+                }
+            }
+        };
+        let value = toml::Value::deserialize(d)?;
+        let parts = match value {
+            toml::Value::Array(items) if items.is_empty() => {
+                return Err(D::Error::custom("keys.group: name at least one column"));
+            }
+            toml::Value::Array(items) => items
+                .into_iter()
+                .map(part)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(D::Error::custom)?,
+            other => vec![part(other).map_err(D::Error::custom)?],
+        };
+        Ok(GroupKey { parts })
+    }
 }
 
 /// A whole template as written.

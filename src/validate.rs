@@ -227,6 +227,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "disbursal date more than a year back",
     ),
     ("interest-zero", Severity::Warning, "total interest of zero"),
+    (
+        "group-of-one",
+        Severity::Warning,
+        "a group with one member, written as an individual loan (convert)",
+    ),
 ];
 
 /// The severity of a rule.

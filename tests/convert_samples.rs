@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::{arg, drafts, kiva, root, summary};
+use rust_decimal::Decimal;
 use serde_json::json;
 
 fn convert(inputs: &[&str], template: &str, out: &Path) -> common::Run {
@@ -174,6 +175,161 @@ fn flat_csv_xlsx_and_ods() {
 }
 
 #[test]
+fn jlg_members_with_own_accounts_in_every_format() {
+    for input in [
+        "samples/jlg/repayments.csv",
+        "samples/jlg/repayments.xlsx",
+        "samples/jlg/repayments.xls",
+        "samples/jlg/repayments.ods",
+    ] {
+        let s = check_golden("jlg", &[input], "templates/jlg.toml");
+        assert_eq!(
+            counts(&s),
+            json!({"loans": 12, "individual": 4, "group": 8, "borrowers": 41,
+                   "totals": {"KES": 1_072_000}, "rows": {"read": 483, "used": 482, "ignored": 1, "blank": 0}}),
+            "{input}"
+        );
+        assert_eq!(s["ignored_rows"][0]["row"], 488);
+        assert_eq!(s["ignored_rows"][0]["reason"], "totals row");
+    }
+    // Worked out again here from the CSV's rows, independently of the converter: a
+    // group loan is a group id and disbursal date, its schedule the members' sums.
+    let golden = drafts(&root().join("tests/golden/jlg"));
+    let expected = jlg_loans_from_csv();
+    assert_eq!(golden.len(), expected.len());
+    for (name, draft) in &golden {
+        let accounts: Vec<String> = draft["entreps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["loan_id"].as_str().unwrap().to_string())
+            .collect();
+        let want = expected
+            .iter()
+            .find(|l| l.accounts == accounts)
+            .unwrap_or_else(|| panic!("{name}: no loan of the CSV has the accounts {accounts:?}"));
+        let schedule: Vec<(String, Decimal, Decimal)> = draft["schedule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["date"].as_str().unwrap().to_string(),
+                    dec(&i["principal"]),
+                    dec(&i["interest"]),
+                )
+            })
+            .collect();
+        assert_eq!(schedule, want.schedule, "{name}");
+        let amounts: Vec<Decimal> = draft["entreps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| dec(&e["amount"]))
+            .collect();
+        assert_eq!(amounts, want.amounts, "{name}");
+        let group = accounts.len() > 1;
+        assert_eq!(draft.get("group_name").is_some(), group, "{name}");
+        if group {
+            assert_eq!(draft["group_name"], want.group_name.as_str(), "{name}");
+            assert_eq!(draft["internal_loan_id"], accounts.join(", "), "{name}");
+            assert_eq!(draft["not_pictured"].as_array().unwrap().len(), accounts.len());
+        }
+    }
+    // The member whose rounding remainder is on her first installment: the group's
+    // first and last installments differ from the others.
+    let first = &golden["GRP-0207_2026-02-10.json"]["schedule"];
+    assert_eq!(first.as_array().unwrap().len(), 12);
+    assert_ne!(first[0]["principal"], first[1]["principal"]);
+}
+
+fn dec(v: &serde_json::Value) -> Decimal {
+    Decimal::from_str_exact(&v.to_string()).unwrap()
+}
+
+/// A loan of the JLG sample as its rows say.
+struct CsvLoan {
+    accounts: Vec<String>,
+    amounts: Vec<Decimal>,
+    group_name: String,
+    schedule: Vec<(String, Decimal, Decimal)>,
+}
+
+/// The JLG sample's loans read with the csv crate: rows with a group id form a loan per
+/// group id and disbursal date, the others a loan per account; installments summed per
+/// due date (dates as `dd Month yyyy`, English).
+fn jlg_loans_from_csv() -> Vec<CsvLoan> {
+    use std::collections::BTreeMap;
+    let text = std::fs::read_to_string(root().join("samples/jlg/repayments.csv")).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let header = rows.iter().position(|r| r.get(0) == Some("Office")).unwrap();
+    let col = |name: &str| rows[header].iter().position(|h| h == name).unwrap();
+    let (group, gname, account, disbursed, amount, due, principal, interest) = (
+        col("Group External Id"),
+        col("Group Name"),
+        col("Loan Account No"),
+        col("Disbursement Date"),
+        col("Principal Disbursed"),
+        col("Due Date"),
+        col("Principal Due"),
+        col("Interest Due"),
+    );
+    let iso = |text: &str| {
+        chrono::NaiveDate::parse_from_str(text, "%d %B %Y")
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let mut loans: Vec<(String, CsvLoan, BTreeMap<String, (Decimal, Decimal)>)> = Vec::new();
+    for row in &rows[header + 1..] {
+        if row.get(0) == Some("Total") {
+            continue;
+        }
+        let key = if row[group].is_empty() {
+            row[account].to_string()
+        } else {
+            format!("{} {}", &row[group], &row[disbursed])
+        };
+        let at = loans.iter().position(|l| l.0 == key).unwrap_or_else(|| {
+            loans.push((
+                key.clone(),
+                CsvLoan {
+                    accounts: Vec::new(),
+                    amounts: Vec::new(),
+                    group_name: row[gname].to_string(),
+                    schedule: Vec::new(),
+                },
+                BTreeMap::new(),
+            ));
+            loans.len() - 1
+        });
+        let (_, loan, by_date) = &mut loans[at];
+        if !loan.accounts.iter().any(|a| a == &row[account]) {
+            loan.accounts.push(row[account].to_string());
+            loan.amounts.push(row[amount].parse().unwrap());
+        }
+        let slot = by_date.entry(iso(&row[due])).or_default();
+        slot.0 += row[principal].parse::<Decimal>().unwrap();
+        slot.1 += row[interest].parse::<Decimal>().unwrap();
+    }
+    loans
+        .into_iter()
+        .map(|(_, mut loan, by_date)| {
+            loan.schedule = by_date
+                .into_iter()
+                .map(|(d, (p, i))| (d, p.normalize(), i.normalize()))
+                .collect();
+            loan.amounts = loan.amounts.iter().map(|a| a.normalize()).collect();
+            loan
+        })
+        .collect()
+}
+
+#[test]
 fn wide_csv_xlsx_and_xls_with_merged_headers() {
     for input in [
         "samples/wide/emprestimos.csv",
@@ -197,7 +353,7 @@ fn wide_csv_xlsx_and_xls_with_merged_headers() {
 
 #[test]
 fn every_golden_schedule_sums_to_the_loan_amount() {
-    for shape in ["per-loan", "es", "per-borrower", "flat", "wide"] {
+    for shape in ["per-loan", "es", "per-borrower", "flat", "wide", "jlg"] {
         for (name, draft) in drafts(&root().join("tests/golden").join(shape)) {
             let cents = |v: &serde_json::Value| {
                 rust_decimal::Decimal::from_str_exact(&v.to_string()).unwrap()

@@ -153,6 +153,50 @@ fn per_borrower_workbook_and_csv_pair_convert_without_edits() {
 }
 
 #[test]
+fn jlg_members_with_own_accounts_convert_without_edits_in_every_format() {
+    // One row per member per installment, each member with her own account: the
+    // starter template groups members by group and disbursal date, unedited.
+    for file in [
+        "samples/jlg/repayments.csv",
+        "samples/jlg/repayments.xlsx",
+        "samples/jlg/repayments.xls",
+        "samples/jlg/repayments.ods",
+    ] {
+        converts_like(&[file], "templates/jlg.toml", &[]);
+    }
+}
+
+#[test]
+fn jlg_report_explains_the_member_accounts() {
+    for file in ["samples/jlg/repayments.csv", "samples/jlg/repayments.xlsx"] {
+        let r = inspect_json(&[file]);
+        let e = &r["export"];
+        assert_eq!(e["shape"], "flat", "{file}");
+        assert_eq!(e["group_loans"], true);
+        assert_eq!(e["loans"], 12, "8 group loans and 4 individual loans");
+        assert_eq!(
+            e["keys"],
+            json!({"loan": "Loan Account No", "group": "Group External Id",
+                   "group_also": ["Disbursement Date"], "borrower": "Loan Account No"})
+        );
+        let reasons = e["reasons"].to_string();
+        for evidence in [
+            "'Group External Id' is filled on 444 rows and empty on 38",
+            "'GRP-0207' has 5",
+            "'GRP-0213' has 2 loan cycles",
+            "the rows without 'Group External Id' are individual loans",
+            "'Product' says 'Group Loan' on the group rows, 'Business Loan' on the others",
+        ] {
+            assert!(reasons.contains(evidence), "{evidence} in {reasons}");
+        }
+        assert_eq!(field(&r, "loan.internal_loan_id")["members"], "loan_id");
+        assert_eq!(field(&r, "borrower.loan_id")["column"], "Loan Account No");
+        assert_eq!(field(&r, "borrower.amount")["column"], "Principal Disbursed");
+        assert_eq!(field(&r, "loan.group_name")["column"], "Group Name");
+    }
+}
+
+#[test]
 fn flat_exports_convert_with_the_currency_named() {
     for file in [
         "samples/flat/echeancier.csv",
@@ -279,7 +323,9 @@ fn per_loan_human_report_lines() {
 
 #[test]
 fn every_sample_report_fits_80_columns() {
-    let samples: [&[&str]; 12] = [
+    let samples: [&[&str]; 14] = [
+        &["samples/jlg/repayments.csv"],
+        &["samples/jlg/repayments.xlsx"],
         &["samples/per-loan/loans.xlsx"],
         &[
             "samples/per-loan/loans.csv",

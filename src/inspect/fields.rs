@@ -72,6 +72,11 @@ const PHRASES: &[(&str, &[&str])] = &[
         "keys.group",
         &[
             "group id",
+            "group external id",
+            "external group id",
+            "group external",
+            "group account no",
+            "group account",
             "group no",
             "group code",
             "group",
@@ -373,6 +378,10 @@ const PHRASES: &[(&str, &[&str])] = &[
         &[
             "loan amount",
             "amount",
+            "principal disbursed",
+            "disbursed principal",
+            "principal amount",
+            "loan principal",
             "disbursed amount",
             "amount disbursed",
             "loan size",

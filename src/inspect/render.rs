@@ -299,7 +299,9 @@ pub fn human(inspection: &Inspection) -> String {
         keys.push(format!("loan '{k}'"));
     }
     if let Some(k) = &e.keys.group {
-        keys.push(format!("group '{k}'"));
+        let mut parts = vec![format!("'{k}'")];
+        parts.extend(e.keys.group_also.iter().map(|c| format!("'{c}'")));
+        keys.push(format!("group {}", parts.join(" + ")));
     }
     if let Some(k) = &e.keys.borrower {
         keys.push(format!("borrower '{k}'"));

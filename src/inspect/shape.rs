@@ -30,6 +30,14 @@ pub struct MapEntry {
     pub to: Constant,
 }
 
+/// A further column of a key, with its date format when it is a text date column.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyPart {
+    pub column: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
 /// A draft field (or key) and where it comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Mapping {
@@ -50,6 +58,9 @@ pub struct Mapping {
     pub combine: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<&'static str>,
+    /// Keys of several columns: the columns after the first, each with its date format.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<KeyPart>,
     /// Why this guess.
     pub evidence: String,
     /// What is left to check or decide.
@@ -71,6 +82,7 @@ impl Mapping {
             split: None,
             combine: None,
             members: None,
+            parts: Vec::new(),
             evidence,
             todo: None,
             placeholder: false,
@@ -136,6 +148,10 @@ pub struct InputSettings {
 pub struct Keys {
     pub loan: Option<String>,
     pub group: Option<String>,
+    /// Further columns of the group key: the disbursal date that tells a group's loan
+    /// cycles apart, when members have their own accounts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_also: Vec<String>,
     pub borrower: Option<String>,
 }
 
@@ -713,6 +729,9 @@ fn infer_main(ctx: &Ctx, main: usize, export: &mut Export) {
 
     let mut shape = "per-loan";
     let mut group_key = None;
+    // A group key's further column, and whether members have their own accounts.
+    let mut group_also: Option<usize> = None;
+    let mut member_accounts_seen = false;
     let mut borrower_key = None;
     let mut loan_groups = key_groups.clone();
     if is_wide {
@@ -800,6 +819,15 @@ fn infer_main(ctx: &Ctx, main: usize, export: &mut Export) {
                 }
             }
         }
+        if let Some(found) = member_accounts(sheet, &assigned, k, &key_groups) {
+            export.reasons.push(found.reason);
+            group_key = Some(found.group);
+            group_also = found.cycle;
+            borrower_key = Some(k);
+            member_accounts_seen = true;
+            export.group_loans = true;
+            loan_groups = found.loans;
+        }
     } else if let Some(g) =
         group_col.filter(|&g| groups_by(&sheet.columns[g]).iter().any(|x| x.1.len() > 1))
     {
@@ -856,6 +884,10 @@ fn infer_main(ctx: &Ctx, main: usize, export: &mut Export) {
         export.keys.loan = Some(kp.header.clone());
     }
     export.keys.group = group_key.map(|g| sheet.columns[g].header.clone());
+    export.keys.group_also = group_also
+        .map(|c| sheet.columns[c].header.clone())
+        .into_iter()
+        .collect();
     if matches!(shape, "flat" | "per-borrower") {
         export.keys.borrower = borrower_key.map(|b| sheet.columns[b].header.clone());
     }
@@ -902,12 +934,213 @@ fn infer_main(ctx: &Ctx, main: usize, export: &mut Export) {
     export.warnings.extend(warnings);
     let info = MainInfo {
         key: k,
-        key_shared: shape == "flat" || group_key == Some(k),
+        key_shared: (shape == "flat" && !member_accounts_seen) || group_key == Some(k),
         shape,
         groups: ctx_groups,
         wide,
     };
     build_fields(ctx, main, &assigned, Some(&info), export);
+}
+
+/// A flat export whose group members each have their own loan account (Fineract,
+/// Mifos and most JLG systems), as found by [`member_accounts`].
+struct MemberAccounts {
+    group: usize,
+    /// The disbursal date column, which tells a group's loan cycles apart.
+    cycle: Option<usize>,
+    loans: Vec<Vec<usize>>,
+    reason: String,
+}
+
+/// Words of a product or loan type that say "group loan".
+const GROUP_PRODUCT_WORDS: &[&str] = &[
+    "group",
+    "grupo",
+    "groupe",
+    "grupal",
+    "solidar",
+    "jlg",
+    "village",
+    "comunal",
+    "communal",
+    "collectif",
+];
+
+/// Looks for group loans made of the members' own accounts in a flat export keyed by
+/// account (`k`): a group column constant on each account's rows, filled on some rows
+/// (blank ones are individual loans), and some group value shared by several accounts.
+/// The loans are then a group per group value and disbursal date, and an account per
+/// row without a group.
+fn member_accounts(
+    sheet: &Sheet,
+    assigned: &[Assigned],
+    k: usize,
+    key_groups: &[Vec<usize>],
+) -> Option<MemberAccounts> {
+    let g = col_of(assigned, "keys.group")
+        .or_else(|| col_of(assigned, "loan.group_name"))
+        .filter(|&g| g != k)?;
+    let (gp, kp) = (&sheet.columns[g], &sheet.columns[k]);
+    if gp.filled == 0 || varies(gp, key_groups) {
+        return None;
+    }
+    let accounts_of = |rows: &[usize]| -> BTreeSet<&String> {
+        rows.iter().filter_map(|&r| kp.values[r].as_ref()).collect()
+    };
+    let by_group = groups_by(gp);
+    let shared: Vec<(&String, usize)> = by_group
+        .iter()
+        .map(|(value, rows)| (value, accounts_of(rows).len()))
+        .filter(|(_, n)| *n > 1)
+        .collect();
+    if shared.is_empty() {
+        return None;
+    }
+    let cycle = col_of(assigned, "loan.disburse_time").filter(|&c| c != g && c != k);
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut loans: Vec<Vec<usize>> = Vec::new();
+    for row in 0..gp.values.len() {
+        let id = match (&gp.values[row], &kp.values[row]) {
+            (Some(group), _) => {
+                let date = cycle.and_then(|c| sheet.columns[c].values[row].as_deref());
+                format!("g:{group}\u{1}{}", date.unwrap_or_default())
+            }
+            (None, Some(account)) => format!("k:{account}"),
+            (None, None) => continue,
+        };
+        if let Some(&i) = index.get(&id) {
+            loans[i].push(row);
+        } else {
+            index.insert(id, loans.len());
+            loans.push(vec![row]);
+        }
+    }
+    let group_rows = gp.filled;
+    let other_rows = gp.values.len() - gp.filled;
+    let examples: Vec<String> = shared
+        .iter()
+        .take(2)
+        .map(|(value, n)| format!("'{value}' has {n}"))
+        .collect();
+    let mut reason = format!(
+        "'{}' is filled on {group_rows} rows{}, and several '{}' share one value ({}): every member has her own loan account, one borrower each; a group's members form one group loan",
+        gp.header,
+        if other_rows > 0 {
+            format!(" and empty on {other_rows}")
+        } else {
+            String::new()
+        },
+        kp.header,
+        examples.join(", ")
+    );
+    if let Some(c) = cycle {
+        let cp = &sheet.columns[c];
+        let cycles: Vec<&String> = by_group
+            .iter()
+            .filter(|(_, rows)| {
+                rows.iter()
+                    .filter_map(|&r| cp.values[r].as_ref())
+                    .collect::<BTreeSet<_>>()
+                    .len()
+                    > 1
+            })
+            .map(|(value, _)| value)
+            .collect();
+        reason.push_str(&format!(" per '{}'", cp.header));
+        reason.push_str(&match cycles.first() {
+            Some(value) => format!(
+                " ('{value}' has {} loan cycles, told apart by their disbursal date)",
+                cycles.len().max(2)
+            ),
+            None => " (each group has one here; the date tells a group's later loan cycles apart)"
+                .to_string(),
+        });
+    }
+    if other_rows > 0 {
+        reason.push_str(&format!(
+            "; the rows without '{}' are individual loans, one per '{}'",
+            gp.header, kp.header
+        ));
+    }
+    reason.push_str(&format!(
+        ". The group's schedule is the sum of its members' installments per date ({} loans).",
+        loans.len()
+    ));
+    if let Some(product) = product_evidence(sheet, gp) {
+        reason.push(' ');
+        reason.push_str(&product);
+    }
+    Some(MemberAccounts {
+        group: g,
+        cycle,
+        loans,
+        reason,
+    })
+}
+
+/// What a product or loan-type column says on group rows and on the others, when it
+/// names group lending ("'Product' says 'Group Loan' on the group rows, 'Business
+/// Loan' on the others").
+fn product_evidence(sheet: &Sheet, group: &Profile) -> Option<String> {
+    const HEADERS: &[&str] = &[
+        "product",
+        "producto",
+        "produit",
+        "produto",
+        "type",
+        "tipo",
+        "category",
+        "categoria",
+        "categorie",
+    ];
+    sheet.columns.iter().find_map(|p| {
+        let header_words = fields::words(&p.header).words;
+        if !header_words.iter().any(|w| HEADERS.contains(&w.as_str())) {
+            return None;
+        }
+        let mut on_groups = BTreeSet::new();
+        let mut on_others = BTreeSet::new();
+        for (row, value) in p.values.iter().enumerate() {
+            if let Some(v) = value {
+                if group.values[row].is_some() {
+                    on_groups.insert(v.as_str());
+                } else {
+                    on_others.insert(v.as_str());
+                }
+            }
+        }
+        let says_group = |v: &&str| {
+            let folded = fields::fold(v);
+            GROUP_PRODUCT_WORDS.iter().any(|w| folded.contains(w))
+        };
+        if on_groups.is_empty()
+            || !on_groups.iter().all(says_group)
+            || on_others.iter().any(says_group)
+        {
+            return None;
+        }
+        let list = |set: &BTreeSet<&str>| {
+            set.iter()
+                .take(3)
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Some(if on_others.is_empty() {
+            format!(
+                "'{}' says {} on the group rows.",
+                p.header,
+                list(&on_groups)
+            )
+        } else {
+            format!(
+                "'{}' says {} on the group rows, {} on the others.",
+                p.header,
+                list(&on_groups),
+                list(&on_others)
+            )
+        })
+    })
 }
 
 /// Loans of a per-borrower table: rows sharing a group key, else each loan key.
@@ -1240,11 +1473,26 @@ fn build_fields(
             let why = gp
                 .and_then(|gp| assigned.iter().find(|a| a.col == gp.index))
                 .map_or(String::new(), |a| a.why.clone());
-            out.push(Mapping::column(
+            let mut m = Mapping::column(
                 "keys.group",
                 g,
                 join(&why, "rows sharing it form one group loan"),
-            ));
+            );
+            for also in &export.keys.group_also {
+                let Some(ap) = sheet.columns.iter().find(|p| &p.header == also) else {
+                    continue;
+                };
+                let (format, date_why, _) = date_evidence(ap, &ctx.decided);
+                m.evidence = join(
+                    &m.evidence,
+                    &format!("with '{also}', a loan cycle's disbursal date ({date_why})"),
+                );
+                m.parts.push(KeyPart {
+                    column: also.clone(),
+                    format,
+                });
+            }
+            out.push(m);
             if let Some(gp) = gp {
                 mark(export, gp.index, "keys.group");
             }

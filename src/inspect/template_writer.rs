@@ -67,6 +67,25 @@ fn comment(out: &mut String, text: &str) {
 
 /// The right-hand side of a field line.
 fn field_value(m: &Mapping) -> String {
+    if !m.parts.is_empty() {
+        // A key of several columns: `["Group", { column = "Date", format = "..." }]`.
+        let first = Mapping {
+            parts: Vec::new(),
+            ..m.clone()
+        };
+        let mut items = vec![field_value(&first)];
+        for part in &m.parts {
+            items.push(match &part.format {
+                Some(format) => format!(
+                    "{{ column = {}, format = {} }}",
+                    string(&part.column),
+                    string(format)
+                ),
+                None => string(&part.column),
+            });
+        }
+        return format!("[{}]", items.join(", "));
+    }
     let simple = m.value.is_none()
         && m.members.is_none()
         && m.map.is_empty()
