@@ -43,7 +43,11 @@ struct Member {
 
 #[derive(Debug, Clone)]
 struct Loan {
+    /// A group's members share the first member's number of installments (a group loan
+    /// has one schedule).
     members: Vec<Member>,
+    /// A group loan whose last member's last installment is a day late: an error.
+    stray: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -72,7 +76,16 @@ fn member() -> impl Strategy<Value = Member> {
 fn loans() -> impl Strategy<Value = Vec<Loan>> {
     prop::collection::vec(
         prop_oneof![3 => prop::collection::vec(member(), 1..=1), 2 => prop::collection::vec(member(), 2..5)]
-            .prop_map(|members| Loan { members }),
+            .prop_flat_map(|members| {
+                (Just(members), prop::bool::weighted(0.15))
+            })
+            .prop_map(|(mut members, stray)| {
+                let installments = members[0].installments;
+                for m in &mut members {
+                    m.installments = installments;
+                }
+                Loan { members, stray }
+            }),
         1..10,
     )
 }
@@ -127,8 +140,11 @@ fn write_export(loans: &[Loan], noise: &Noise, dir: &std::path::Path) -> BTreeMa
                 if k == 0 {
                     principal += m.skew;
                 }
+                let late = loan.stray && j + 1 == loan.members.len() && k + 1 == m.installments;
                 let date = if m.bad_date && k == 0 {
                     "2026-02-30".to_string()
+                } else if late && !group.is_empty() {
+                    format!("2026-{:02}-11", k + 2)
                 } else {
                     format!("2026-{:02}-10", k + 2)
                 };
@@ -199,7 +215,11 @@ proptest! {
             }
             prop_assert_eq!(loan.draft.is_group(), loan.draft.group_name.is_some());
         }
-        let failed_with_bad_date = loans.iter().filter(|l| l.members.iter().any(|m| m.bad_date)).count();
+        // A bad date, or a group member due on a date the others are not.
+        let failed_with_bad_date = loans
+            .iter()
+            .filter(|l| l.members.iter().any(|m| m.bad_date) || (l.stray && l.members.len() > 1))
+            .count();
         prop_assert_eq!(s.loans_with_errors, failed_with_bad_date);
     }
 }

@@ -233,7 +233,10 @@ fn jlg_members_with_own_accounts_in_every_format() {
         if group {
             assert_eq!(draft["group_name"], want.group_name.as_str(), "{name}");
             assert_eq!(draft["internal_loan_id"], accounts.join(", "), "{name}");
-            assert_eq!(draft["not_pictured"].as_array().unwrap().len(), accounts.len());
+            assert_eq!(
+                draft["not_pictured"].as_array().unwrap().len(),
+                accounts.len()
+            );
         }
     }
     // The member whose rounding remainder is on her first installment: the group's
@@ -266,7 +269,10 @@ fn jlg_loans_from_csv() -> Vec<CsvLoan> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let header = rows.iter().position(|r| r.get(0) == Some("Office")).unwrap();
+    let header = rows
+        .iter()
+        .position(|r| r.get(0) == Some("Office"))
+        .unwrap();
     let col = |name: &str| rows[header].iter().position(|h| h == name).unwrap();
     let (group, gname, account, disbursed, amount, due, principal, interest) = (
         col("Group External Id"),

@@ -191,7 +191,10 @@ fn jlg_report_explains_the_member_accounts() {
         }
         assert_eq!(field(&r, "loan.internal_loan_id")["members"], "loan_id");
         assert_eq!(field(&r, "borrower.loan_id")["column"], "Loan Account No");
-        assert_eq!(field(&r, "borrower.amount")["column"], "Principal Disbursed");
+        assert_eq!(
+            field(&r, "borrower.amount")["column"],
+            "Principal Disbursed"
+        );
         assert_eq!(field(&r, "loan.group_name")["column"], "Group Name");
     }
 }
