@@ -252,9 +252,12 @@ fn dec(v: &serde_json::Value) -> Decimal {
 
 /// A loan of the JLG sample as its rows say.
 struct CsvLoan {
+    key: String,
     accounts: Vec<String>,
     amounts: Vec<Decimal>,
     group_name: String,
+    /// Principal and interest per ISO due date.
+    by_date: std::collections::BTreeMap<String, (Decimal, Decimal)>,
     schedule: Vec<(String, Decimal, Decimal)>,
 }
 
@@ -262,7 +265,6 @@ struct CsvLoan {
 /// group id and disbursal date, the others a loan per account; installments summed per
 /// due date (dates as `dd Month yyyy`, English).
 fn jlg_loans_from_csv() -> Vec<CsvLoan> {
-    use std::collections::BTreeMap;
     let text = std::fs::read_to_string(root().join("samples/jlg/repayments.csv")).unwrap();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -290,7 +292,7 @@ fn jlg_loans_from_csv() -> Vec<CsvLoan> {
             .format("%Y-%m-%d")
             .to_string()
     };
-    let mut loans: Vec<(String, CsvLoan, BTreeMap<String, (Decimal, Decimal)>)> = Vec::new();
+    let mut loans: Vec<CsvLoan> = Vec::new();
     for row in &rows[header + 1..] {
         if row.get(0) == Some("Total") {
             continue;
@@ -300,39 +302,33 @@ fn jlg_loans_from_csv() -> Vec<CsvLoan> {
         } else {
             format!("{} {}", &row[group], &row[disbursed])
         };
-        let at = loans.iter().position(|l| l.0 == key).unwrap_or_else(|| {
-            loans.push((
-                key.clone(),
-                CsvLoan {
-                    accounts: Vec::new(),
-                    amounts: Vec::new(),
-                    group_name: row[gname].to_string(),
-                    schedule: Vec::new(),
-                },
-                BTreeMap::new(),
-            ));
+        let at = loans.iter().position(|l| l.key == key).unwrap_or_else(|| {
+            loans.push(CsvLoan {
+                key: key.clone(),
+                accounts: Vec::new(),
+                amounts: Vec::new(),
+                group_name: row[gname].to_string(),
+                by_date: std::collections::BTreeMap::new(),
+                schedule: Vec::new(),
+            });
             loans.len() - 1
         });
-        let (_, loan, by_date) = &mut loans[at];
+        let loan = &mut loans[at];
         if !loan.accounts.iter().any(|a| a == &row[account]) {
             loan.accounts.push(row[account].to_string());
             loan.amounts.push(row[amount].parse().unwrap());
         }
-        let slot = by_date.entry(iso(&row[due])).or_default();
+        let slot = loan.by_date.entry(iso(&row[due])).or_default();
         slot.0 += row[principal].parse::<Decimal>().unwrap();
         slot.1 += row[interest].parse::<Decimal>().unwrap();
     }
+    for loan in &mut loans {
+        loan.schedule = std::mem::take(&mut loan.by_date)
+            .into_iter()
+            .map(|(d, (p, i))| (d, p, i))
+            .collect();
+    }
     loans
-        .into_iter()
-        .map(|(_, mut loan, by_date)| {
-            loan.schedule = by_date
-                .into_iter()
-                .map(|(d, (p, i))| (d, p.normalize(), i.normalize()))
-                .collect();
-            loan.amounts = loan.amounts.iter().map(|a| a.normalize()).collect();
-            loan
-        })
-        .collect()
 }
 
 #[test]
