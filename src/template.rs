@@ -598,6 +598,44 @@ mod tests {
     }
 
     #[test]
+    fn group_keys_of_one_or_several_columns() {
+        let with = |group: &str| {
+            Template::parse(&MINIMAL.replace(
+                "loan = \"Loan No\"",
+                &format!("loan = \"Loan No\"\n        group = {group}"),
+            ))
+        };
+        let one = with("\"Group\"").unwrap();
+        assert_eq!(
+            one.keys.group.unwrap().columns().collect::<Vec<_>>(),
+            ["Group"]
+        );
+        let two = with("[\"Group\", { column = \"Disbursed\", format = \"dd/mm/yyyy\" }]")
+            .unwrap()
+            .keys
+            .group
+            .unwrap();
+        assert_eq!(two.columns().collect::<Vec<_>>(), ["Group", "Disbursed"]);
+        assert_eq!(two.parts[1].format.as_deref(), Some("dd/mm/yyyy"));
+        for (bad, message) in [
+            ("[]", "keys.group: name at least one column"),
+            ("[{ value = 3 }]", "keys.group: each part needs a column"),
+            (
+                "[\"G\", { column = \"D\", map = { a = \"b\" } }]",
+                "keys.group: a part is a column name or { column",
+            ),
+            (
+                "[\"G\", { column = \"D\", format = \"qq\" }]",
+                "keys.group: ",
+            ),
+            ("3", "expected a column name or a table"),
+        ] {
+            let err = with(bad).unwrap_err();
+            assert!(err.contains(message), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn name_splits() {
         assert_eq!(
             NameSplit::GivenFamily.split("Rosa Elena Quispe"),
