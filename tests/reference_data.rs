@@ -362,7 +362,9 @@ fn blank_workbook_has_dropdowns_and_converts_once_filled_in() {
     let installments = [
         ("L-1", "2026-11-01", 150.0, 6.0),
         ("L-1", "2026-12-01", 150.0, 3.0),
-        ("L-2", "2026-11-01", 200.0, 4.0),
+        // A group's members are due on the same dates (one schedule for the group).
+        ("L-2", "2026-11-01", 100.0, 4.0),
+        ("L-2", "2026-12-01", 100.0, 2.0),
         ("L-3", "2026-11-02", 500.0, 10.0),
     ];
     for (r, (loan, date, principal, interest)) in installments.iter().enumerate() {
@@ -399,7 +401,7 @@ fn blank_workbook_has_dropdowns_and_converts_once_filled_in() {
     assert_eq!(group["activity_id"], id_of("activities", "Retail"));
     assert_eq!(
         group["schedule"],
-        json!([{"date": "2026-11-01", "principal": 350, "interest": 10}, {"date": "2026-12-01", "principal": 150, "interest": 3}])
+        json!([{"date": "2026-11-01", "principal": 250, "interest": 10}, {"date": "2026-12-01", "principal": 250, "interest": 5}])
     );
     let single = &got["L-3.json"];
     assert_eq!(single["theme_type_id"], id_of("themes", "Women"));

@@ -4,16 +4,20 @@
 //! path, with the same connection, token handling and retries as upload (a GET can be
 //! repeated safely, so every failure short of a refusal is retried), and writes the
 //! cache file that templates and validation read.
+//!
+//! Nothing is written unless every list came back non-empty and readable
+//! ([`Cache::from_answers`]): an answer in a shape not understood stops the pull with
+//! the endpoint, what was expected and how the answer began (redacted), and leaves the
+//! previous cache as it was. Items left out of a list are reported on stderr.
 
 use std::path::Path;
 use std::time::Duration;
 
 use reqwest::header::ACCEPT;
-use serde_json::Value;
 
 use super::client::{self, Answer};
 use super::connection::{Connection, Session};
-use crate::reference::Cache;
+use crate::reference::{Answers, Cache, Endpoint};
 use crate::{Error, Outcome};
 
 /// Where to fetch from: the connection options of `upload`.
@@ -23,23 +27,17 @@ pub struct PullArgs {
     pub connection: Connection,
 }
 
-/// The lists fetched, by endpoint name.
-const LISTS: [&str; 4] = ["activities", "themes", "locations", "locales"];
-
-/// One GET with retries; the token is renewed once after a 401/403.
-fn get(session: &Session, what: &str) -> Result<Value, Error> {
+/// One GET with retries; the token is renewed once after a 401/403. The body of the
+/// answer, as received.
+fn get(session: &Session, endpoint: Endpoint) -> Result<Vec<u8>, Error> {
+    let path = endpoint.path();
     let url = format!(
-        "{}/v3/partner/{}/config/{what}",
+        "{}/v3/partner/{}/{path}",
         session.endpoints.api.trim_end_matches('/'),
         session.partner_id
     );
-    let fail = |message: String| {
-        Error::Usage(
-            session
-                .redactor
-                .redact(&format!("config/{what}: {message}")),
-        )
-    };
+    let fail =
+        |message: String| Error::Usage(session.redactor.redact(&format!("{path}: {message}")));
     let mut token = session.tokens.current().map_err(|e| fail(e.to_string()))?;
     let mut renewed = false;
     let mut attempt = 0;
@@ -62,10 +60,7 @@ fn get(session: &Session, what: &str) -> Result<Value, Error> {
                     .map(str::to_string);
                 let body = response.bytes().map_err(|e| fail(client::describe(&e)))?;
                 match client::classify(status, retry_after.as_deref(), &body, chrono::Utc::now()) {
-                    Answer::Accepted { .. } => {
-                        return serde_json::from_slice(&body)
-                            .map_err(|_| fail("the answer is not JSON".into()));
-                    }
+                    Answer::Accepted { .. } => return Ok(body.to_vec()),
                     Answer::TokenRefused { status, message } if !renewed => {
                         renewed = true;
                         token = session
@@ -99,22 +94,31 @@ fn get(session: &Session, what: &str) -> Result<Value, Error> {
     }
 }
 
-/// Fetches the four lists and writes the cache.
+/// Fetches the four lists and writes the cache, or nothing when a list is missing.
 pub fn pull(args: &PullArgs, path: &Path) -> Result<Outcome, Error> {
     let session = args.connection.open(1)?;
-    let answers = LISTS
+    let bodies = Endpoint::ALL
         .iter()
-        .map(|what| get(&session, what))
+        .map(|endpoint| get(&session, *endpoint))
         .collect::<Result<Vec<_>, _>>()?;
-    let cache = Cache::from_answers(
+    let answers = Answers {
+        activities: &bodies[0],
+        themes: &bodies[1],
+        locations: &bodies[2],
+        locales: &bodies[3],
+    };
+    let redact = |text: &str| session.redactor.redact(text);
+    let pulled = Cache::from_answers(
         &session.endpoints.api,
         &session.partner_id,
-        &answers[0],
-        &answers[1],
-        &answers[2],
-        &answers[3],
+        &answers,
         chrono::Utc::now(),
-    );
+    )
+    .map_err(|unusable| Error::Usage(redact(&unusable.message(&answers, redact))))?;
+    for skipped in &pulled.skipped {
+        eprintln!("kiva-drafts: warning: {}", redact(&skipped.message(redact)));
+    }
+    let cache = pulled.cache;
     cache.save(path).map_err(Error::Usage)?;
     println!(
         "fetched {} activities, {} themes, {} locations, {} languages and {} currencies for partner {} ({}) into {}",

@@ -164,6 +164,8 @@ struct Shared {
     tokens: Mutex<HashMap<String, Instant>>,
     authorised: Mutex<u64>,
     stop: AtomicBool,
+    /// `config/*` bodies set by [`Server::answer_config`], by list.
+    config_answers: Mutex<HashMap<String, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -187,6 +189,7 @@ impl Server {
             tokens: Mutex::new(HashMap::new()),
             authorised: Mutex::new(0),
             stop: AtomicBool::new(false),
+            config_answers: Mutex::new(HashMap::new()),
         });
         let accepting = Arc::clone(&shared);
         std::thread::spawn(move || {
@@ -217,6 +220,12 @@ impl Server {
 
     pub fn configure(&self, change: impl FnOnce(&mut Config)) {
         change(&mut lock(&self.shared.config));
+    }
+
+    /// From now on `GET config/{what}` answers 200 with this body (JSON or not),
+    /// instead of the built-in lists: for the shapes Kiva's answers take.
+    pub fn answer_config(&self, what: &str, body: impl Into<String>) {
+        lock(&self.shared.config_answers).insert(what.to_string(), body.into());
     }
 }
 
@@ -380,6 +389,14 @@ fn config(shared: &Shared, request: &Request, partner: &str, what: &str) -> Repl
             config.list_failures -= 1;
             return json_reply(503, &serde_json::json!({"message": "try again"}));
         }
+    }
+    if let Some(body) = lock(&shared.config_answers).get(what) {
+        return Reply::Answer {
+            status: 200,
+            content_type: "application/json",
+            body: body.clone(),
+            extra: Vec::new(),
+        };
     }
     let as_of = "2026-11-27T08:00:00Z";
     let body = match what {
