@@ -430,6 +430,21 @@ fn groups_by(p: &Profile) -> Vec<(String, Vec<usize>)> {
     out
 }
 
+/// The groups (from [`groups_by`]) whose rows hold several values of `p`.
+fn several_values<'g>(groups: &'g [(String, Vec<usize>)], p: &Profile) -> Vec<&'g String> {
+    groups
+        .iter()
+        .filter(|(_, rows)| {
+            rows.iter()
+                .filter_map(|&r| p.values[r].as_ref())
+                .collect::<BTreeSet<_>>()
+                .len()
+                > 1
+        })
+        .map(|(value, _)| value)
+        .collect()
+}
+
 /// Whether the column's non-blank values differ within some group of rows.
 fn varies(p: &Profile, groups: &[Vec<usize>]) -> bool {
     groups.iter().any(|rows| {
@@ -795,16 +810,9 @@ fn infer_main(ctx: &Ctx, main: usize, export: &mut Export) {
                 .or_else(|| col_of(&assigned, "borrower.first_name"));
             if let Some(b) = borrower_key {
                 let bp = &sheet.columns[b];
-                let multi: Vec<&str> = by_key
-                    .iter()
-                    .filter(|(_, rows)| {
-                        rows.iter()
-                            .filter_map(|&r| bp.values[r].as_ref())
-                            .collect::<BTreeSet<_>>()
-                            .len()
-                            > 1
-                    })
-                    .map(|(key, _)| key.as_str())
+                let multi: Vec<&str> = several_values(&by_key, bp)
+                    .into_iter()
+                    .map(String::as_str)
                     .collect();
                 if !multi.is_empty() {
                     export.group_loans = true;
@@ -1035,17 +1043,7 @@ fn member_accounts(
     );
     if let Some(c) = cycle {
         let cp = &sheet.columns[c];
-        let cycles: Vec<&String> = by_group
-            .iter()
-            .filter(|(_, rows)| {
-                rows.iter()
-                    .filter_map(|&r| cp.values[r].as_ref())
-                    .collect::<BTreeSet<_>>()
-                    .len()
-                    > 1
-            })
-            .map(|(value, _)| value)
-            .collect();
+        let cycles = several_values(&by_group, cp);
         reason.push_str(&format!(" per '{}'", cp.header));
         reason.push_str(&match cycles.first() {
             Some(value) => format!(
@@ -1485,7 +1483,7 @@ fn build_fields(
                 let (format, date_why, _) = date_evidence(ap, &ctx.decided);
                 m.evidence = join(
                     &m.evidence,
-                    &format!("with '{also}', a loan cycle's disbursal date ({date_why})"),
+                    &format!("then '{also}', which tells a group's loan cycles apart; {date_why}"),
                 );
                 m.parts.push(KeyPart {
                     column: also.clone(),
@@ -1498,11 +1496,12 @@ fn build_fields(
             }
         }
         if let Some(b) = &export.keys.borrower {
-            out.push(Mapping::column(
-                "keys.borrower",
-                b,
-                "rows of a loan with the same value are one borrower".into(),
-            ));
+            let why = if export.keys.loan.as_ref() == Some(b) {
+                "every member has her own account: one borrower per account"
+            } else {
+                "rows of a loan with the same value are one borrower"
+            };
+            out.push(Mapping::column("keys.borrower", b, why.into()));
         }
     } else {
         let mut m = Mapping::column(
