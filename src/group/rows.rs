@@ -1,0 +1,293 @@
+//! A loan's rows as they are read ([`Pending`]): loan fields merged as `combine` says
+//! (by default they must agree), borrowers added or found again (flat exports repeat
+//! them on each installment row), installments with the member they belong to. The
+//! cells a flat export repeats are parsed once ([`Seen`], [`read_changed`]).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(Default)]
+pub(super) struct Borrower {
+    pub(super) key: Option<String>,
+    pub(super) values: Fields,
+    pub(super) row: usize,
+    pub(super) seen: Seen,
+}
+
+/// The cells a loan's (or a borrower's) fields were last read from, per bound: the
+/// loan and borrower values a flat export repeats on every installment row are parsed
+/// once, not on every row (a problem in them is reported once, too).
+#[derive(Default)]
+pub(super) struct Seen {
+    /// The main table the cells come from (bounds differ between tables).
+    table: usize,
+    /// Per bound: where it was last read from.
+    cells: Vec<Last>,
+}
+
+/// Where a field was last read from.
+#[derive(Clone, PartialEq)]
+pub(super) enum Last {
+    Unread,
+    /// A constant or member-derived field: read once.
+    Constant,
+    /// A cell, with its stamp when it has one (see [`crate::read::text::Stamps`]): the
+    /// same stamp is the same cell, with no need to compare them.
+    Cell(Cell, Option<u64>),
+}
+
+/// Reads the fields whose cell differs from the one they were last read from.
+pub(super) fn read_changed(
+    bounds: &[Bound],
+    table_index: usize,
+    table: &Table,
+    row: StampedRow<'_>,
+    seen: &mut Seen,
+    problems: &mut Vec<Problem>,
+) -> Fields {
+    // Stamps are compared within one pass over one table only: `seen` starts over for
+    // another table, and belongs to a loan of this pass.
+    if seen.table != table_index || seen.cells.len() != bounds.len() {
+        seen.table = table_index;
+        seen.cells = vec![Last::Unread; bounds.len()];
+    }
+    let mut out = Vec::new();
+    for (b, last) in bounds.iter().zip(&mut seen.cells) {
+        let cell = b.cell(row.row, None);
+        let stamp = match (cell, row.stamps) {
+            (Some(_), Some(stamps)) => b.column_for(None).and_then(|i| stamps.get(i)).copied(),
+            _ => None,
+        };
+        let same = match (&mut *last, cell) {
+            (Last::Constant, None) => true,
+            (Last::Cell(_, Some(previous)), Some(_)) if stamp == Some(*previous) => true,
+            // A member's cells change on the rows of the other members of a group loan,
+            // and come back: compared (and the new stamp kept).
+            (Last::Cell(previous, previous_stamp), Some(c)) if previous == c => {
+                *previous_stamp = stamp;
+                true
+            }
+            _ => false,
+        };
+        if same {
+            continue;
+        }
+        match b.read(table, row.row, None) {
+            Ok(Some(v)) => out.push((b.name, v, b.origin(table, row.row, None))),
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+        *last = cell.map_or(Last::Constant, |c| Last::Cell(c.clone(), stamp));
+    }
+    out
+}
+
+/// One installment as read, before a group's are summed per date.
+pub(super) struct Installment {
+    pub(super) date: NaiveDate,
+    pub(super) principal: Money,
+    pub(super) interest: Money,
+    pub(super) origin: Origin,
+    /// The borrower whose installment it is, when the row says (a member's own row, or a
+    /// schedule row naming her loan id); None for a schedule row naming the whole loan.
+    pub(super) member: Option<usize>,
+}
+
+impl Installment {
+    pub(super) fn of(
+        read: (NaiveDate, Money, Money, Origin),
+        member: Option<usize>,
+    ) -> Installment {
+        let (date, principal, interest, origin) = read;
+        Installment {
+            date,
+            principal,
+            interest,
+            origin,
+            member,
+        }
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Pending {
+    pub(super) key: String,
+    pub(super) order: usize,
+    pub(super) from_group_key: bool,
+    pub(super) rows: Vec<Origin>,
+    pub(super) problems: Vec<Problem>,
+    pub(super) loan: Fields,
+    pub(super) borrowers: Vec<Borrower>,
+    pub(super) installments: Vec<Installment>,
+    pub(super) terms: Fields,
+    pub(super) seen_loan: Seen,
+    pub(super) seen_terms: Seen,
+    /// The row ordinal of the loan's last row, when a first pass found it.
+    pub(super) ends_at: Option<usize>,
+}
+
+/// Merges values into `into` as each field's `combine` says; by default values must
+/// agree and a disagreement is a problem.
+pub(super) fn merge_agreeing(
+    into: &mut Fields,
+    values: Fields,
+    bounds: &[Bound],
+    what: &str,
+    problems: &mut Vec<Problem>,
+) {
+    for (name, value, origin) in values {
+        let bound = bounds.iter().find(|b| b.name == name);
+        let combine = bound.map_or(Combine::Same, |b| b.combine);
+        match into.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(_) if combine == Combine::First => {}
+            Some((_, Value::Text(existing), _)) if combine == Combine::Join => {
+                let separator = bound.map_or("; ", |b| b.separator.as_str());
+                let new = value.to_string();
+                if !existing.split(separator).any(|part| part == new) {
+                    existing.push_str(separator);
+                    existing.push_str(&new);
+                }
+            }
+            Some((_, existing, first)) if *existing != value => problems.push(Problem {
+                rule: "input-value",
+                origin: origin.clone(),
+                value: Some(value.to_string()),
+                message: format!(
+                    "differs from '{existing}' on row {} for the same {what} ({name})",
+                    first.row
+                ),
+            }),
+            Some(_) => {}
+            None => into.push((name, value, origin)),
+        }
+    }
+}
+
+/// Reads one installment (flat row or wide column set); None when all three are empty.
+pub(super) fn read_installment(
+    bounds: &[Bound],
+    table: &Table,
+    row: &Row,
+    n: Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> Option<(NaiveDate, Money, Money, Origin)> {
+    let before = problems.len();
+    // The first field read, and the date field when read (with its date, if it is one).
+    let mut first: Option<&Bound> = None;
+    let mut date: Option<(&Bound, Option<NaiveDate>)> = None;
+    let (mut principal, mut interest) = (Money::ZERO, Money::ZERO);
+    for bound in bounds {
+        match bound.read(table, row, n) {
+            Ok(Some(value)) => {
+                first.get_or_insert(bound);
+                match (bound.name, value) {
+                    ("date", Value::Date(d)) => date = Some((bound, Some(d))),
+                    ("date", _) => date = Some((bound, None)),
+                    ("principal", Value::Money(m)) => principal = m,
+                    ("interest", Value::Money(m)) => interest = m,
+                    _ => {}
+                }
+            }
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    let first = first?;
+    let Some((bound, Some(date))) = date else {
+        if problems.len() == before {
+            let bound = date.map_or(first, |(b, _)| b);
+            problems.push(Problem {
+                rule: "input-value",
+                origin: bound.origin(table, row, n),
+                value: None,
+                message: "installment without a due date".into(),
+            });
+        }
+        return None;
+    };
+    if problems.len() > before {
+        return None;
+    }
+    Some((date, principal, interest, bound.origin(table, row, n)))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn add_borrower(
+    loan: &mut Pending,
+    shape: Shape,
+    key: Option<&str>,
+    values: Fields,
+    seen: Seen,
+    bounds: &[Bound],
+    row: &Origin,
+    problems: &mut Vec<Problem>,
+) -> Option<usize> {
+    let existing = key.and_then(|k| {
+        loan.borrowers
+            .iter()
+            .position(|b| b.key.as_deref() == Some(k))
+    });
+    let push = |loan: &mut Pending, values: Fields, seen: Seen| {
+        loan.borrowers.push(Borrower {
+            key: key.map(str::to_string),
+            values,
+            row: row.row,
+            seen,
+        });
+        Some(loan.borrowers.len() - 1)
+    };
+    match (shape, existing) {
+        (Shape::Flat, Some(i)) => {
+            merge_agreeing(
+                &mut loan.borrowers[i].values,
+                values,
+                bounds,
+                "borrower",
+                problems,
+            );
+            Some(i)
+        }
+        (Shape::Flat, None) if key.is_none() => {
+            problems.push(Problem {
+                rule: "input-value",
+                origin: row.clone(),
+                value: None,
+                message: "no borrower key: in a flat export each row must name its borrower".into(),
+            });
+            None
+        }
+        (Shape::Flat, None) => push(loan, values, seen),
+        (_, Some(i)) => {
+            problems.push(Problem {
+                rule: "input-value",
+                origin: row.clone(),
+                value: key.map(str::to_string),
+                message: format!(
+                    "is the same borrower as on row {} of loan '{}'",
+                    loan.borrowers[i].row, loan.key
+                ),
+            });
+            None
+        }
+        (_, None) if !loan.from_group_key && !loan.borrowers.is_empty() => {
+            problems.push(Problem {
+            rule: "input-value",
+            origin: row.clone(),
+            value: Some(loan.key.clone()),
+            message: format!(
+                "loan key already used on row {}: each loan must be on one row in a {shape} export",
+                loan.borrowers[0].row
+            ),
+            });
+            None
+        }
+        _ => push(loan, values, seen),
+    }
+}
+
+pub(super) fn text_of(fields: &Fields, name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, v, _)| v.to_string())
+}
