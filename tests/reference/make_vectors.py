@@ -7,7 +7,7 @@ below, plus random/terms.csv and random/schedules.csv (pseudo-random
 terms from a fixed seed, so the output is reproducible byte for byte).
 
 This is an independent implementation of the product rules written
-straight from the textbook definitions, not a port of src/amortize.rs:
+straight from the textbook definitions, not a port of src/amortize/:
 
 * Annuity payment (PMT):   PMT = P * i / (1 - (1 + i) ** -n)
   with i the periodic rate (annual rate / periods per year) and n the
