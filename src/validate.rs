@@ -1777,7 +1777,7 @@ mod tests {
     #[test]
     fn every_rule_is_registered() {
         // Rules are raised here, or by convert while reading the export (group/) or
-        // checking a loan it built (convert.rs).
+        // checking a loan it built (convert/pipeline.rs).
         let source = [
             include_str!("validate.rs"),
             include_str!("group/mod.rs"),
@@ -1787,7 +1787,7 @@ mod tests {
             include_str!("group/plan.rs"),
             include_str!("group/rows.rs"),
             include_str!("group/terms.rs"),
-            include_str!("convert.rs"),
+            include_str!("convert/pipeline.rs"),
             include_str!("validate_cmd.rs"),
         ]
         .concat();
