@@ -1,10 +1,63 @@
 //! kiva-drafts: MIS exports (CSV, Excel, ODS) to Kiva `loan_draft` JSON.
 //!
 //! The pipeline runs one way: [`read`] an export into tables, [`map`] cells to typed
-//! values with a [`template`], [`group`] rows into loans with their schedules, and
-//! [`emit`] one draft file per loan. [`cli`] turns arguments into a command; each
-//! command returns an [`Outcome`] or a fatal [`Error`], and `main` maps them to exit
-//! codes (0 all done, 1 some loans failed, 2 usage or I/O error).
+//! values with a [`template`], [`group`] rows into loans with their schedules, check
+//! them ([`validate`]) and [`emit`] one draft file per loan; [`kiva`] uploads them.
+//! [`cli`] turns arguments into a command; each command returns an [`Outcome`] or a
+//! fatal [`Error`], and `main` maps them to exit codes (0 all done, 1 some loans
+//! failed, 2 usage or I/O error).
+//!
+//! # Where things are
+//!
+//! ```text
+//! stage        files                        what it owns
+//! ----------   --------------------------   --------------------------------------------
+//! command      cli.rs                       clap arguments -> a command; exit codes
+//! read         read/mod.rs                  Table, Row, Cell, Origin; inputs by name
+//!              read/text.rs                 CSV/TSV: encoding, delimiter, streamed rows
+//!              read/workbook.rs             xlsx/xls/xlsb/ods through calamine
+//!              read/container.rs            what a file really is (zip, OLE, text)
+//!              read/header.rs               header row below title rows, 2-row headers
+//! template     template.rs                  the TOML format, checked before reading
+//! map          map.rs, dates.rs, money.rs   cells -> typed values; declared dates;
+//!                                           decimal money and ISO 4217 minor units
+//! group        group/mod.rs                 Loan, FailedLoan, the public types
+//!              group/bind.rs                the template bound to a table's columns
+//!              group/keys.rs                the loan a row belongs to (group keys)
+//!              group/rows.rs                a loan's rows: fields, borrowers, installments
+//!              group/plan.rs                passes over the inputs; schedule join
+//!              group/build.rs               a loan's draft; members due on one schedule
+//!              group/terms.rs + amortize/   schedules generated from loan terms
+//! draft        draft.rs                     the loan_draft model; the only field names
+//! validate     validate.rs                  Kiva's rules -> diagnostics (errors, warnings)
+//! emit         emit.rs                      safe file names, atomic writes, our folder
+//! report       report.rs, annotate.rs       findings as JSON/CSV; annotated workbook
+//! convert      convert/mod.rs               the command: read -> group -> write
+//!              convert/inputs.rs            which input is which, read options
+//!              convert/pipeline.rs          the grouping and writing threads
+//!              convert/summary.rs           summary.json
+//! review       review/                      review.html: input, data, script_json,
+//!                                           writer (loan by loan), html, page.js/css
+//! upload       kiva/upload.rs               bulk upload: plan, retries, progress
+//!              kiva/ledger.rs               the append-only ledger: none lost or sent twice
+//!              kiva/client.rs, auth.rs,     HTTP, OAuth2 client credentials, tokens,
+//!              connection.rs, credentials.rs,  where to send, secrets that never print
+//!              secret.rs, progress.rs
+//! reference    reference/, kiva/config.rs   Kiva's lists (config pull), names -> ids
+//! inspect      inspect/mod.rs               an unknown export explained
+//!              inspect/profile.rs           each column's type, fill, values
+//!              inspect/layout.rs            sheets, header and title rows
+//!              inspect/shape/               shape, keys and field evidence
+//!              inspect/fields/              the four-language header dictionary
+//!              inspect/template_writer.rs   the starter template, with its evidence
+//!              inspect/render.rs            the report in 80 columns
+//! other        blank.rs (template --blank), schedule.rs (schedule preview),
+//!              validate_cmd.rs (validate on files)
+//! ```
+//!
+//! Tests: unit tests sit beside the code (a `tests.rs` in a module's folder); the
+//! binary is tested end to end in `tests/` on real files (`samples/`, `tests/fixtures/`)
+//! and a loopback Kiva-like server (`tests/server/`).
 
 pub mod amortize;
 pub mod annotate;

@@ -7,7 +7,7 @@
 //! exactly, then ignoring case and accents, then through the template's aliases; an
 //! unknown name is an error with the closest known names as suggestions. The answers'
 //! shapes and field names vary between Kiva's sources and versions: every one found
-//! is read (see [`answers`]). A list that comes back empty or
+//! is read (see `reference/answers.rs`). A list that comes back empty or
 //! unreadable stops `pull` before anything is written: an empty list in the cache
 //! would quietly turn off name resolution and the currency and location checks.
 
