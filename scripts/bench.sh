@@ -20,6 +20,10 @@
 #   BENCH_DIR=          work folder (default: a new folder in /dev/shm when it has 6 GB
 #                       free (SHM_NEEDED_GB), else in TMPDIR; removed at the end)
 #   KEEP=1              keep the work folder
+#   PEER_PYTHON=python3 a Python with pandas, for the peer (scripts/peer_pandas.py):
+#                       python3 -m venv /tmp/pandasvenv && /tmp/pandasvenv/bin/pip install pandas
+#                       then PEER_PYTHON=/tmp/pandasvenv/bin/python; skipped without pandas
+#   PEER_LOANS=10000    loans of the smaller flat CSV the peer is also measured on
 #
 # Needs GNU time as /usr/bin/time for peak memory (Debian/Ubuntu: apt-get install -y
 # time). hyperfine, when installed, adds a finer measurement of validate.
@@ -41,6 +45,8 @@ XLSX_LOANS=${XLSX_LOANS:-20000}
 VALIDATE_LOANS=${VALIDATE_LOANS:-10000}
 SEED=${SEED:-1}
 KEEP=${KEEP:-0}
+PEER_PYTHON=${PEER_PYTHON:-python3}
+PEER_LOANS=${PEER_LOANS:-10000}
 
 if [ ! -x /usr/bin/time ] || ! /usr/bin/time -v true >/dev/null 2>&1; then
     echo "bench: needs GNU time as /usr/bin/time (Debian/Ubuntu: apt-get install -y time)" >&2
@@ -199,6 +205,39 @@ done
 PAIR_SHARES=$(printf '%s%% ' "${shares[@]}")
 PAIR_MEDIAN=$(median "${shares[@]}")
 
+# --- the peer: a pandas script doing the same job (scripts/peer_pandas.py) -----------
+# Side by side on the same files, alternating, RUNS times each: the smaller export
+# (PEER_LOANS loans) and the flat CSV above.
+PEER_TABLE="(skipped: no pandas for $PEER_PYTHON; see PEER_PYTHON above)"
+if "$PEER_PYTHON" -c 'import pandas' 2>/dev/null; then
+    "$EX/synth" --shape flat --loans "$PEER_LOANS" --seed "$SEED" --out "$WORK/peer-small.csv" \
+        2>"$WORK/synth-peer-small.log"
+    PEER_VERSION=$("$PEER_PYTHON" -c 'import pandas, sys; print(f"pandas {pandas.__version__}, Python {sys.version.split()[0]}")')
+    PEER_TABLE="| export | convert wall s | convert peak MB | pandas wall s | pandas peak MB | pandas / convert |
+| --- | ---: | ---: | ---: | ---: | ---: |"
+    for input in peer-small flat; do
+        rows=$(if [ "$input" = flat ]; then echo "$CSV_ROWS"; else synth_rows "$WORK/synth-peer-small.log"; fi)
+        loans=$(if [ "$input" = flat ]; then echo "$CSV_LOANS"; else synth_loans "$WORK/synth-peer-small.log"; fi)
+        c_walls=() p_walls=() c_rss=() p_rss=()
+        for ((i = 1; i <= RUNS; i++)); do
+            run_timed "$WORK/peer-c-$input-$i.time" "$BIN" convert "$WORK/$input.csv" \
+                --template templates/flat.toml --out "$WORK/peer-c-$input-$i" --quiet
+            c_walls+=("$WALL") c_rss+=("$RSS_MB")
+            run_timed "$WORK/peer-p-$input-$i.time" "$PEER_PYTHON" scripts/peer_pandas.py \
+                "$WORK/$input.csv" "$WORK/peer-p-$input-$i"
+            [ "$RC" = 0 ] || { say "peer on $input: exit $RC"; head -5 "$WORK/peer-p-$input-$i.time.err" >&2; }
+            p_walls+=("$WALL") p_rss+=("$RSS_MB")
+            say "peer pair $i on $input: convert ${c_walls[-1]} s, pandas ${p_walls[-1]} s"
+        done
+        cw=$(median "${c_walls[@]}") pw=$(median "${p_walls[@]}")
+        PEER_TABLE="$PEER_TABLE
+| $input.csv: $rows rows, $loans loans | $cw | $(maximum "${c_rss[@]}") | $pw | $(maximum "${p_rss[@]}") | $(ratio "$pw" "$cw")x |"
+    done
+    PEER_TABLE="$PEER_TABLE
+
+($PEER_VERSION; median of $RUNS alternating runs each.)"
+fi
+
 # --- flat xlsx: convert and calamine -------------------------------------------------
 say "convert flat xlsx ($XLSX_ROWS rows, $XLSX_LOANS loans), $RUNS run(s)"
 measure_convert convert-xlsx "$WORK/drafts-xlsx" "$WORK/flat.xlsx" --template templates/flat.toml
@@ -294,3 +333,4 @@ per-borrower CSV ${VALIDATE_LOANS} loans -> ${V_FILES} drafts (convert ${PB_WALL
 EOF
 
 printf '\n### upload (50 ms latency per draft, loopback)\n\n%s\n' "$UPLOAD_TABLE"
+printf '\n### the peer: scripts/peer_pandas.py, the same job in pandas\n\n%s\n' "$PEER_TABLE"

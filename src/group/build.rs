@@ -56,7 +56,18 @@ pub(super) fn finish(mut p: Pending, image_limit: u64) -> Done {
     // An amount can only have more decimals than the currency when it is written with
     // more: only those go through `check_minor_units`, which looks the currency up.
     let units = currency.as_deref().and_then(crate::money::minor_units);
-    let may_be_too_precise = |m: Money| units.is_some_and(|u| m.0.scale() > u);
+    let precision_problem = |m: Money, origin: &Origin| -> Option<Problem> {
+        let c = currency.as_deref()?;
+        if units.is_none_or(|u| m.0.scale() <= u) {
+            return None;
+        }
+        check_minor_units(m, c).err().map(|message| Problem {
+            rule: "input-value",
+            origin: origin.clone(),
+            value: Some(m.to_string()),
+            message,
+        })
+    };
     for (name, value, origin) in &p.loan {
         if !group && crate::draft::GROUP_ONLY.contains(name) {
             continue;
@@ -102,17 +113,7 @@ pub(super) fn finish(mut p: Pending, image_limit: u64) -> Done {
                 ("client_id", v) => e.client_id = Some(into_text(v)),
                 ("loan_id", v) => e.loan_id = Some(into_text(v)),
                 ("amount", Value::Money(m)) => {
-                    if let Some(c) = &currency
-                        && may_be_too_precise(m)
-                        && let Err(message) = check_minor_units(m, c)
-                    {
-                        p.problems.push(Problem {
-                            rule: "input-value",
-                            origin: origin.clone(),
-                            value: Some(m.to_string()),
-                            message,
-                        });
-                    }
+                    p.problems.extend(precision_problem(m, &origin));
                     e.amount = Some(m);
                 }
                 ("not_pictured", Value::Bool(b)) => pictured = b,
@@ -146,19 +147,8 @@ pub(super) fn finish(mut p: Pending, image_limit: u64) -> Done {
         ..
     } in p.installments
     {
-        if let Some(c) = &currency {
-            for m in [principal, interest] {
-                if may_be_too_precise(m)
-                    && let Err(message) = check_minor_units(m, c)
-                {
-                    p.problems.push(Problem {
-                        rule: "input-value",
-                        origin: origin.clone(),
-                        value: Some(m.to_string()),
-                        message,
-                    });
-                }
-            }
+        for m in [principal, interest] {
+            p.problems.extend(precision_problem(m, &origin));
         }
         let slot = by_date
             .entry(date)
