@@ -23,7 +23,9 @@
 //! and passes `--resend-uncertain`. Because `sending` is on disk before a request
 //! leaves, killing the process at any moment leaves each draft either unsent, held as
 //! uncertain, or recorded with its outcome. A line cut short by a kill is skipped when
-//! reading and the next record starts on a new line.
+//! reading and the next record starts on a new line. (A first Ctrl-C is no kill: the
+//! upload lets the requests in flight end and records their outcome before it exits;
+//! only a second one leaves them `sending`.)
 //!
 //! Only one upload at a time may use a folder: the ledger file is locked while open.
 

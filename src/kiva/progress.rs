@@ -1,12 +1,25 @@
 //! What the coordinator sees while drafts go out, on stderr: a bar when stderr is a
 //! terminal (done/total, rate, time left, accepted, rejected, retrying), one line per
 //! draft otherwise (logs, CI), and with `--quiet` only the drafts that went wrong.
+//! Ctrl-C is acknowledged at once, in every mode, and the bar then says so until the
+//! drafts in flight are answered.
 
 use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The bar's line. On Unix it ends in two blanks and the cursor rests on them (CSI 2 D)
+/// rather than at the right edge, where indicatif leaves it: the `^C` that the terminal
+/// echoes then stays on the bar's line, which the next draw clears, instead of wrapping
+/// to a new line and leaving a stale copy of the bar behind. (Windows consoles may not
+/// take the escape, and Ctrl-C is not caught there.)
+const BAR: &str = if cfg!(unix) {
+    "{spinner} {pos}/{len} [{wide_bar}] {rate} ETA {eta}  {msg}  \x1b[2D"
+} else {
+    "{spinner} {pos}/{len} [{wide_bar}] {rate} ETA {eta}  {msg}"
+};
 
 /// How a finished draft is shown.
 pub struct Line<'a> {
@@ -36,6 +49,8 @@ pub struct Progress {
     rejected: usize,
     uncertain: usize,
     retrying: HashSet<usize>,
+    /// Ctrl-C came: no new draft starts.
+    interrupted: bool,
 }
 
 enum Mode {
@@ -52,9 +67,7 @@ impl Progress {
         } else if std::io::stderr().is_terminal() {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} {pos}/{len} [{wide_bar}] {rate} ETA {eta}  {msg}",
-            ) {
+            if let Ok(style) = ProgressStyle::with_template(BAR) {
                 bar.set_style(
                     style
                         .with_key(
@@ -79,6 +92,7 @@ impl Progress {
             rejected: 0,
             uncertain: 0,
             retrying: HashSet::new(),
+            interrupted: false,
         };
         progress.update();
         progress
@@ -124,6 +138,27 @@ impl Progress {
         }
     }
 
+    /// Ctrl-C came while `in_flight` requests were out: says what happens now.
+    pub fn interrupted(&mut self, in_flight: usize) {
+        self.interrupted = true;
+        let text = if in_flight == 0 {
+            "kiva-drafts: interrupted: starting no more drafts".to_string()
+        } else {
+            format!(
+                "kiva-drafts: interrupted: starting no more drafts; waiting for the answer{s} to the {in_flight} in flight (Ctrl-C again stops at once and leaves {them} uncertain)",
+                s = if in_flight == 1 { "" } else { "s" },
+                them = if in_flight == 1 { "it" } else { "them" },
+            )
+        };
+        match &self.mode {
+            Mode::Bar(bar) => {
+                bar.println(text);
+                self.update();
+            }
+            Mode::Lines | Mode::Quiet => eprintln!("{text}"),
+        }
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         if let Mode::Bar(bar) = &self.mode {
@@ -134,7 +169,12 @@ impl Progress {
     fn update(&self) {
         if let Mode::Bar(bar) = &self.mode {
             bar.set_message(format!(
-                "accepted {}  rejected {}  uncertain {}  retrying {}",
+                "{}accepted {}  rejected {}  uncertain {}  retrying {}",
+                if self.interrupted {
+                    "interrupted  "
+                } else {
+                    ""
+                },
                 self.accepted,
                 self.rejected,
                 self.uncertain,

@@ -14,6 +14,11 @@
 //!    failures with backoff, 429 after `Retry-After`, a refused token once after
 //!    renewing it), or recorded as uncertain when the draft may have arrived.
 //! 4. A summary on stdout and `DIR/upload-results.csv` tell what became of each draft.
+//!
+//! Ctrl-C (SIGINT) or SIGTERM while drafts go out (see `interrupt` below) stops the
+//! run gracefully: no draft and no retry starts any more, the requests already out
+//! get their answer recorded, and step 4 runs as usual; a second one ends the process
+//! at once, as a kill does (the ledger then holds the drafts in flight as `sending`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -40,6 +45,8 @@ pub const RESULTS: &str = "upload-results.csv";
 const RATE_LIMIT_WAITS: u32 = 30;
 /// What the coordinator must do about a draft whose outcome is unknown.
 const CHECK_PA2: &str = "check PA2 > Loans > Drafts first";
+/// Why a draft was not sent, or not tried again, after Ctrl-C.
+const INTERRUPTED: &str = "the upload was interrupted (rerun to send it)";
 
 /// Where and how to upload (shared by `upload` and `convert --upload`).
 #[derive(Debug, Clone, clap::Args)]
@@ -125,6 +132,7 @@ pub fn upload_dir(dir: &Path, options: &UploadOptions, quiet: bool) -> Result<Ou
 
     let mut partner_id = target.partner_id.clone();
     let mut stopped = None;
+    let mut interrupted = false;
     if let Some(sender) = &sender {
         partner_id = Some(sender.partner_id.clone());
         let queue: Vec<usize> = (0..drafts.len())
@@ -142,7 +150,7 @@ pub fn upload_dir(dir: &Path, options: &UploadOptions, quiet: bool) -> Result<Ou
                     .min(u16::try_from(queue.len()).unwrap_or(u16::MAX))
             );
         }
-        sender.send_all(
+        interrupted = sender.send_all(
             &drafts,
             &queue,
             &mut rows,
@@ -150,20 +158,25 @@ pub fn upload_dir(dir: &Path, options: &UploadOptions, quiet: bool) -> Result<Ou
             quiet,
         );
         stopped = sender.stop.reason();
+        let why = match &stopped {
+            Some(reason) => format!("the upload stopped: {reason}"),
+            None if interrupted => INTERRUPTED.to_string(),
+            None => "the upload stopped: unknown reason".to_string(),
+        };
         for &i in &queue {
             if rows[i].is_none() {
-                rows[i] = Some(Row::not_sent(&format!(
-                    "the upload stopped: {}",
-                    stopped.as_deref().unwrap_or("unknown reason")
-                )));
+                rows[i] = Some(Row::not_sent(&why));
             }
         }
     }
     let rows = settle_duplicates(&drafts, &steps, rows);
 
     write_results(dir, &drafts, &rows)?;
+    let interrupted = interrupted && stopped.is_none();
     if !quiet {
-        print_summary(dir, &target, partner_id.as_deref(), &rows);
+        print_summary(dir, &target, partner_id.as_deref(), &rows, interrupted);
+    } else if interrupted {
+        eprintln!("kiva-drafts: {}", interrupted_line(dir, &rows));
     }
     if let Some(reason) = stopped {
         return Err(Error::Usage(format!("the upload stopped: {reason}")));
@@ -529,6 +542,8 @@ struct Sender {
     backoff: Backoff,
     pause: Pause,
     stop: Stop,
+    /// Requests sent and not yet answered.
+    in_flight: AtomicUsize,
 }
 
 impl Sender {
@@ -554,11 +569,14 @@ impl Sender {
             backoff,
             pause: Pause::default(),
             stop: Stop::default(),
+            in_flight: AtomicUsize::new(0),
         };
         Ok((sender, history))
     }
 
-    /// Sends the queued drafts with `workers` threads; fills their rows.
+    /// Sends the queued drafts with `workers` threads; fills the rows of the drafts
+    /// that were sent (the others are left `None`). True if Ctrl-C (or SIGTERM)
+    /// interrupted the sending.
     fn send_all(
         &self,
         drafts: &[Draft],
@@ -566,20 +584,25 @@ impl Sender {
         rows: &mut [Option<Row>],
         workers: usize,
         quiet: bool,
-    ) {
+    ) -> bool {
         let next = AtomicUsize::new(0);
         let (events, received) = mpsc::channel::<Event>();
+        let catch = interrupt::Catch::start();
         let mut progress = Progress::start(queue.len(), quiet);
+        let mut interrupted = false;
         std::thread::scope(|scope| {
             for _ in 0..workers.min(queue.len()) {
                 let events = events.clone();
                 let next = &next;
                 scope.spawn(move || {
-                    while !self.stop.is_set() {
+                    while !self.stop.is_set() && !interrupt::requested() {
                         let Some(&index) = queue.get(next.fetch_add(1, Ordering::SeqCst)) else {
                             break;
                         };
-                        let row = self.send(&drafts[index], index, &events);
+                        let Some(row) = self.send(&drafts[index], index, &events) else {
+                            // Interrupted before its first attempt: left for a rerun.
+                            break;
+                        };
                         if events.send(Event::Done { index, row }).is_err() {
                             break;
                         }
@@ -587,7 +610,18 @@ impl Sender {
                 });
             }
             drop(events);
-            for event in received {
+            loop {
+                // Woken now and then to tell at once that a signal came.
+                let event = received.recv_timeout(Duration::from_millis(100));
+                if !interrupted && interrupt::requested() {
+                    interrupted = true;
+                    progress.interrupted(self.in_flight.load(Ordering::SeqCst));
+                }
+                let event = match event {
+                    Ok(event) => event,
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                };
                 match event {
                     Event::Retry { index, why } => {
                         progress.retrying(index, &drafts[index].label(), &why);
@@ -618,40 +652,58 @@ impl Sender {
                 }
             }
         });
+        // From here on a signal ends the process again (the ledger is complete).
+        let interrupted = interrupted || interrupt::requested();
+        drop(catch);
         progress.finish();
+        interrupted
     }
 
-    /// Sends one draft until it has an outcome for this run.
-    fn send(&self, draft: &Draft, index: usize, events: &mpsc::Sender<Event>) -> Row {
+    /// Sends one draft until it has an outcome for this run; `None` if the upload was
+    /// interrupted before its first attempt.
+    fn send(&self, draft: &Draft, index: usize, events: &mpsc::Sender<Event>) -> Option<Row> {
         let retry = |why: String| {
             let _ = events.send(Event::Retry { index, why });
         };
         let mut failures = 0;
         let mut waits = 0;
         let mut renewed = false;
+        // What went wrong with the last attempt, when there was one.
+        let mut last_failure: Option<String> = None;
         loop {
             self.wait_for_pause();
             if self.stop.is_set() {
-                return Row::not_sent(&format!(
+                return Some(Row::not_sent(&format!(
                     "the upload stopped: {}",
                     self.stop.reason().unwrap_or_default()
-                ));
+                )));
+            }
+            if interrupt::requested() {
+                // No new attempt: the last one's `failed` record lets a rerun send it.
+                return last_failure.map(|text| {
+                    Row::new(
+                        Status::Failed,
+                        format!("not stored: {text}; not tried again: {INTERRUPTED}"),
+                    )
+                });
             }
             let token = match self.tokens.current() {
                 Ok(token) => token,
                 Err(e) => {
                     self.stop.set(e.to_string());
-                    return Row::not_sent(&e.to_string());
+                    return Some(Row::not_sent(&e.to_string()));
                 }
             };
             let bytes = match draft.load() {
                 Ok(bytes) => bytes,
-                Err(reason) => return Row::not_sent(&reason),
+                Err(reason) => return Some(Row::not_sent(&reason)),
             };
             if !self.record(draft, State::Sending) {
-                return Row::not_sent("the ledger could not be written");
+                return Some(Row::not_sent("the ledger could not be written"));
             }
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
             let answer = self.api.post_draft(&token.access, &bytes);
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
             if matches!(
                 answer,
                 Answer::Accepted { .. }
@@ -669,23 +721,23 @@ impl Sender {
                             draft_id: draft_id.clone(),
                         },
                     );
-                    return Row {
+                    return Some(Row {
                         status: Status::Accepted,
                         draft_id,
                         message: message.unwrap_or_default(),
-                    };
+                    });
                 }
                 Answer::Rejected { status, message } => {
                     let text = format!("rejected by Kiva ({status}): {message}");
                     self.record(draft, State::Rejected { status, message });
-                    return Row::new(Status::Rejected, text);
+                    return Some(Row::new(Status::Rejected, text));
                 }
                 Answer::Unknown { reason } => {
                     let text = format!(
                         "outcome unknown ({reason}): {CHECK_PA2}, then rerun with --resend-uncertain if it is not there"
                     );
                     self.record(draft, State::Uncertain { reason });
-                    return Row::new(Status::Uncertain, text);
+                    return Some(Row::new(Status::Uncertain, text));
                 }
                 Answer::TokenRefused { status, message } => {
                     // A new token refused before the API ever took it: the credentials
@@ -697,11 +749,10 @@ impl Sender {
                             "Kiva refused a new token too ({status}: {message}); check in PA2 > Account > API Access that these credentials may create loan drafts (scope {SCOPE})"
                         ));
                         self.record(draft, State::Rejected { status, message });
-                        return Row::new(Status::Rejected, text);
+                        return Some(Row::new(Status::Rejected, text));
                     }
                     renewed = true;
-                    let why =
-                        format!("token refused ({status}: {message}); retrying with a new token");
+                    let text = format!("token refused ({status}: {message})");
                     self.record(
                         draft,
                         State::Failed {
@@ -709,11 +760,15 @@ impl Sender {
                             message,
                         },
                     );
+                    last_failure = Some(text.clone());
+                    if interrupt::requested() {
+                        continue;
+                    }
                     if let Err(e) = self.tokens.renew_after_refusal(&token) {
                         self.stop.set(e.to_string());
-                        return Row::not_sent(&e.to_string());
+                        return Some(Row::not_sent(&e.to_string()));
                     }
-                    retry(why);
+                    retry(format!("{text}; retrying with a new token"));
                 }
                 Answer::RateLimited {
                     retry_after,
@@ -729,10 +784,14 @@ impl Sender {
                         },
                     );
                     if waits > RATE_LIMIT_WAITS {
-                        return Row::new(
+                        return Some(Row::new(
                             Status::Failed,
                             format!("{text} {RATE_LIMIT_WAITS} times; rerun later"),
-                        );
+                        ));
+                    }
+                    last_failure = Some(text.clone());
+                    if interrupt::requested() {
+                        continue;
                     }
                     let wait = retry_after.unwrap_or_else(|| self.backoff.delay(waits));
                     self.pause.until(Instant::now() + wait);
@@ -755,12 +814,16 @@ impl Sender {
                         },
                     );
                     if failures >= self.backoff.attempts {
-                        return Row::new(
+                        return Some(Row::new(
                             Status::Failed,
                             format!(
                                 "not stored: {text}; gave up after {failures} attempts (rerun to try again)"
                             ),
-                        );
+                        ));
+                    }
+                    last_failure = Some(text.clone());
+                    if interrupt::requested() {
+                        continue;
                     }
                     let delay = self.backoff.delay(failures);
                     retry(format!(
@@ -796,22 +859,23 @@ impl Sender {
         }
     }
 
+    /// Waits out a rate-limit pause, waking early if the run stops or is interrupted.
     fn wait_for_pause(&self) {
         while let Some(until) = self.pause.deadline() {
             let now = Instant::now();
-            if until <= now || self.stop.is_set() {
+            if until <= now || self.stop.is_set() || interrupt::requested() {
                 return;
             }
             std::thread::sleep((until - now).min(Duration::from_millis(200)));
         }
     }
 
-    /// Sleeps, waking early if the run stops.
+    /// Sleeps, waking early if the run stops or is interrupted.
     fn sleep(&self, duration: Duration) {
         let end = Instant::now() + duration;
         loop {
             let now = Instant::now();
-            if now >= end || self.stop.is_set() {
+            if now >= end || self.stop.is_set() || interrupt::requested() {
                 return;
             }
             std::thread::sleep((end - now).min(Duration::from_millis(200)));
@@ -849,7 +913,13 @@ fn write_results(dir: &Path, drafts: &[Draft], rows: &[Row]) -> Result<(), Error
     emit::write_atomic(&dir.join(RESULTS), &bytes).map_err(Error::Emit)
 }
 
-fn print_summary(dir: &Path, target: &Endpoints, partner_id: Option<&str>, rows: &[Row]) {
+fn print_summary(
+    dir: &Path,
+    target: &Endpoints,
+    partner_id: Option<&str>,
+    rows: &[Row],
+    interrupted: bool,
+) {
     let count = |status: Status| rows.iter().filter(|r| r.status == status).count();
     println!(
         "upload to {} ({}{}): {} draft{}",
@@ -875,7 +945,14 @@ fn print_summary(dir: &Path, target: &Endpoints, partner_id: Option<&str>, rows:
         ),
         (Status::Uncertain, "uncertain (outcome unknown)"),
         (Status::Invalid, "not sent because invalid"),
-        (Status::NotSent, "not sent (the upload stopped)"),
+        (
+            Status::NotSent,
+            if interrupted {
+                "not sent (the upload was interrupted)"
+            } else {
+                "not sent (the upload stopped)"
+            },
+        ),
     ] {
         let n = count(status);
         if n > 0 {
@@ -890,6 +967,22 @@ fn print_summary(dir: &Path, target: &Endpoints, partner_id: Option<&str>, rows:
             plural(uncertain)
         );
     }
+    if interrupted {
+        println!("{}", interrupted_line(dir, rows));
+    }
+}
+
+/// What an interrupted upload left to do.
+fn interrupted_line(dir: &Path, rows: &[Row]) -> String {
+    let left = rows.iter().filter(|r| r.status == Status::NotSent).count();
+    if left == 0 {
+        return "interrupted after the last draft had gone out".to_string();
+    }
+    format!(
+        "interrupted: {left} draft{} not sent; run kiva-drafts upload {} with the same options to send them (drafts Kiva has are not sent again)",
+        plural(left),
+        dir.display()
+    )
 }
 
 /// Prints what would be sent where; sends nothing, needs no credentials.
@@ -959,6 +1052,74 @@ fn dry_run(target: &Endpoints, drafts: &[Draft], steps: &[Step], history: &Histo
         Outcome::SomeFailed
     } else {
         Outcome::Success
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM while drafts go out.
+///
+/// The first one only sets a flag: the workers start no new draft and no new attempt,
+/// and the requests already out end as usual, so their outcome is recorded. The next
+/// one takes the signal's default action at once, from the signal handler itself, so
+/// it works even while the process waits on the network: the process dies as if the
+/// signal had not been caught (exit status 130 for SIGINT in a shell), and the ledger
+/// holds each draft then in flight as `sending`, reported as uncertain by a rerun.
+/// Outside [`Catch`] (before the first draft and once the last one has its outcome)
+/// every signal takes its default action, as it always did.
+///
+/// Unix only. Elsewhere nothing is caught: Ctrl-C ends the upload at once, with the
+/// same ledger guarantees.
+mod interrupt {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// A signal arrived during the current [`Catch`].
+    static REQUESTED: AtomicBool = AtomicBool::new(false);
+    /// The next signal ends the process (its default action).
+    static FATAL: AtomicBool = AtomicBool::new(true);
+
+    /// Catches the signals until dropped.
+    pub struct Catch(());
+
+    impl Catch {
+        /// From now on the first signal is noted, not fatal (if the handlers could be
+        /// installed; if not, signals stay fatal).
+        pub fn start() -> Catch {
+            REQUESTED.store(false, Ordering::SeqCst);
+            FATAL.store(!install(), Ordering::SeqCst);
+            Catch(())
+        }
+    }
+
+    impl Drop for Catch {
+        fn drop(&mut self) {
+            FATAL.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// A signal arrived: start nothing new.
+    pub fn requested() -> bool {
+        REQUESTED.load(Ordering::SeqCst)
+    }
+
+    /// Installs the handlers once per process; true if they are in place.
+    #[cfg(unix)]
+    fn install() -> bool {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        use signal_hook::flag;
+        static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *INSTALLED.get_or_init(|| {
+            [SIGINT, SIGTERM].into_iter().all(|signal| {
+                // Run in this order: a signal checks whether it is fatal, makes the next
+                // one fatal, then is noted.
+                flag::register_conditional_default(signal, &FATAL).is_ok()
+                    && flag::register(signal, &FATAL).is_ok()
+                    && flag::register(signal, &REQUESTED).is_ok()
+            })
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> bool {
+        false
     }
 }
 

@@ -16,7 +16,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -56,7 +56,14 @@ pub enum Fault {
     Forbidden,
     /// Store the draft, then close the connection without answering.
     DropAfterStore,
+    /// Keep the request waiting (after `latency`) until [`Server::release`], at most
+    /// [`HOLD_LIMIT`], then store the draft and answer as usual: a request in flight
+    /// for as long as a test needs, whatever the machine's speed.
+    Hold,
 }
+
+/// The longest a [`Fault::Hold`] waits for [`Server::release`].
+pub const HOLD_LIMIT: Duration = Duration::from_secs(60);
 
 impl Fault {
     pub fn status(status: u16) -> Fault {
@@ -166,6 +173,15 @@ struct Shared {
     stop: AtomicBool,
     /// `config/*` bodies set by [`Server::answer_config`], by list.
     config_answers: Mutex<HashMap<String, String>>,
+    /// Requests held by [`Fault::Hold`], and whether they were released.
+    holds: Mutex<Holds>,
+    released: Condvar,
+}
+
+#[derive(Default)]
+struct Holds {
+    waiting: usize,
+    released: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -190,6 +206,8 @@ impl Server {
             authorised: Mutex::new(0),
             stop: AtomicBool::new(false),
             config_answers: Mutex::new(HashMap::new()),
+            holds: Mutex::new(Holds::default()),
+            released: Condvar::new(),
         });
         let accepting = Arc::clone(&shared);
         std::thread::spawn(move || {
@@ -220,6 +238,17 @@ impl Server {
 
     pub fn configure(&self, change: impl FnOnce(&mut Config)) {
         change(&mut lock(&self.shared.config));
+    }
+
+    /// How many draft requests [`Fault::Hold`] keeps waiting now.
+    pub fn held(&self) -> usize {
+        lock(&self.shared.holds).waiting
+    }
+
+    /// Lets the held requests (and every later [`Fault::Hold`]) go on.
+    pub fn release(&self) {
+        lock(&self.shared.holds).released = true;
+        self.shared.released.notify_all();
     }
 
     /// From now on `GET config/{what}` answers 200 with this body (JSON or not),
@@ -563,6 +592,9 @@ fn draft(shared: &Shared, request: &Request, partner: &str) -> Reply {
         token: bearer(request),
     };
     let fault = rule.and_then(|rule| rule(&described));
+    if matches!(fault, Some(Fault::Hold)) {
+        hold(shared);
+    }
     match fault {
         Some(Fault::Answer {
             status,
@@ -592,7 +624,7 @@ fn draft(shared: &Shared, request: &Request, partner: &str) -> Reply {
                 &serde_json::json!({"code": "forbidden", "message": "Insufficient scope"}),
             );
         }
-        Some(Fault::DropAfterStore) | None => {}
+        Some(Fault::DropAfterStore | Fault::Hold) | None => {}
     }
     let uuid = format!(
         "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
@@ -619,6 +651,25 @@ fn draft(shared: &Shared, request: &Request, partner: &str) -> Reply {
         200,
         &serde_json::json!({"code": "success", "message": "Loan draft created", id_name: uuid}),
     )
+}
+
+/// Waits for [`Server::release`], at most [`HOLD_LIMIT`].
+fn hold(shared: &Shared) {
+    let deadline = Instant::now() + HOLD_LIMIT;
+    let mut holds = lock(&shared.holds);
+    holds.waiting += 1;
+    while !holds.released {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        holds = shared
+            .released
+            .wait_timeout(holds, deadline - now)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+    holds.waiting -= 1;
 }
 
 fn parse_form(body: &[u8]) -> HashMap<String, String> {
