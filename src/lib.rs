@@ -38,7 +38,7 @@
 //!              convert/summary.rs           summary.json
 //! review       review/                      review.html: input, data, script_json,
 //!                                           writer (loan by loan), html, page.js/css
-//! upload       kiva/upload.rs               bulk upload: plan, retries, progress
+//! upload       kiva/upload/                 bulk upload: drafts, plan, sender, results
 //!              kiva/ledger.rs               the append-only ledger: none lost or sent twice
 //!              kiva/client.rs, auth.rs,     HTTP, OAuth2 client credentials, tokens,
 //!              connection.rs, credentials.rs,  where to send, secrets that never print
