@@ -231,19 +231,6 @@ impl Money {
         }
     }
 
-    /// Appends the amount's JSON, as its `Serialize` writes it: a whole amount (see
-    /// [`Money::whole`]) as that integer, written here; any other through `serde_json`.
-    /// For the hand-made JSON writers (drafts, review page; a number needs no escaping).
-    pub fn write_json(self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        match self.whole() {
-            Some(whole) => {
-                out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
-                Ok(())
-            }
-            None => serde_json::to_writer(out, &self),
-        }
-    }
-
     /// The exact decimal a reader of the draft's JSON gets back from this amount, as
     /// [`Serialize`] writes it and the rules read a draft file's numbers (the JSON
     /// number's text, exact or in scientific notation); `None` when that text is no
