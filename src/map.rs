@@ -43,6 +43,47 @@ impl fmt::Display for Value {
     }
 }
 
+/// The most characters a text value may have: what a spreadsheet cell holds (Excel's
+/// limit). A longer one comes from a quote left open in a CSV, or is not meant for a
+/// draft; only `image_encoded` (a photo as a data URI, checked against
+/// `--image-limit`) may be longer.
+pub const MAX_TEXT_CHARS: usize = 32_767;
+
+/// How many characters of a value a problem quotes.
+const QUOTED_CHARS: usize = 60;
+
+/// A value as a problem quotes it: its first characters when it is long.
+fn quoted(value: String) -> String {
+    match value.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value,
+    }
+}
+
+/// What is wrong with an error cell, or a formula cell without a saved value.
+fn error_cell_message(cell: &Cell) -> String {
+    if cell.unsaved_formula().is_some() {
+        "is a formula without a saved value: open and save the file in Excel or LibreOffice so that values are stored".to_string()
+    } else {
+        "is an error cell (the workbook's formula failed): fix it in the workbook".to_string()
+    }
+}
+
+/// The columns of a header, for a message: the first ones when there are many.
+fn column_list(headers: &[String]) -> String {
+    const SHOWN: usize = 30;
+    let mut list = headers
+        .iter()
+        .take(SHOWN)
+        .map(|h| format!("'{}'", quoted(h.clone())))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if headers.len() > SHOWN {
+        list.push_str(&format!(", ... ({} columns)", headers.len()));
+    }
+    list
+}
+
 /// A value that could not be read, with its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -197,12 +238,7 @@ impl Binder<'_> {
                 "{}: {field}: column '{header}' not found in {} (columns: {})",
                 self.where_header(),
                 self.header_place(),
-                self.table
-                    .headers
-                    .iter()
-                    .map(|h| format!("'{h}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                column_list(&self.table.headers)
             ))),
             _ => Err(BindError(format!(
                 "{}: {field}: column '{header}' appears {} times in {} (columns {}); name it uniquely (for a two-level header set header_rows = 2)",
@@ -399,9 +435,26 @@ impl Bound {
         let problem = |value: &Cell, message: String| Problem {
             rule: "input-value",
             origin: self.origin(table, row, n),
-            value: Some(value.display()),
+            value: Some(quoted(value.display())),
             message,
         };
+        match cell.as_ref() {
+            Cell::Error(_) => return Err(problem(&cell, error_cell_message(&cell))),
+            Cell::Text(text)
+                if text.len() > MAX_TEXT_CHARS
+                    && self.name != "image_encoded"
+                    && text.chars().count() > MAX_TEXT_CHARS =>
+            {
+                let length = text.chars().count();
+                return Err(problem(
+                    &cell,
+                    format!(
+                        "is {length} characters long, more than a spreadsheet cell holds ({MAX_TEXT_CHARS}): is a quote (\") left open in the export?"
+                    ),
+                ));
+            }
+            _ => {}
+        }
         let cell = if cell.is_blank() {
             match &self.default {
                 Some(d) => Cow::Owned(Cell::Text(d.clone())),

@@ -63,18 +63,18 @@ pub fn pattern_number(name: &str, prefix: &str, suffix: &str) -> Option<usize> {
 fn header_names(rows: &[Row], at: usize, count: usize) -> Vec<String> {
     let lower = &rows[at + count - 1];
     if count == 1 {
-        return lower.cells.iter().map(|c| clean(&c.display())).collect();
+        return lower.cells.iter().map(name_of).collect();
     }
     let upper = &rows[at];
     let width = upper.cells.len().max(lower.cells.len());
     let mut carried = String::new();
     (0..width)
         .map(|i| {
-            let up = clean(&upper.cell(i).display());
+            let up = name_of(upper.cell(i));
             if !up.is_empty() {
                 carried = up;
             }
-            let low = clean(&lower.cell(i).display());
+            let low = name_of(lower.cell(i));
             match (carried.is_empty(), low.is_empty()) {
                 (true, _) => low,
                 (false, true) => carried.clone(),
@@ -84,8 +84,58 @@ fn header_names(rows: &[Row], at: usize, count: usize) -> Vec<String> {
         .collect()
 }
 
+/// The most bytes of a header name (or of a title cell above the header) kept: a
+/// longer cell is cut, with `…`. Names are short; a cell of megabytes (a quote left
+/// open) would otherwise be copied for every row the header search looks at.
+const MAX_NAME: usize = 512;
+
+/// A cell as a header name: inner whitespace collapsed, at most [`MAX_NAME`] bytes.
+fn name_of(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => clean(text),
+        other => clean(&other.display()),
+    }
+}
+
+/// Whitespace collapsed to single spaces, cut after [`MAX_NAME`] bytes.
 fn clean(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::new();
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let room = MAX_NAME.saturating_sub(out.len());
+        if word.len() > room {
+            out.push_str(prefix(word, room));
+            out.truncate(out.trim_end().len());
+            out.push('…');
+            break;
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The longest start of `s` of at most `bytes` bytes that ends on a character.
+fn prefix(s: &str, bytes: usize) -> &str {
+    let end = s
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|end| *end <= bytes)
+        .last()
+        .unwrap_or(0);
+    &s[..end]
+}
+
+/// A title cell above the header as the table keeps it: trimmed, cut after
+/// [`MAX_NAME`] bytes.
+fn title_of(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) if text.trim().len() > MAX_NAME => {
+            format!("{}…", prefix(text.trim(), MAX_NAME))
+        }
+        other => other.display(),
+    }
 }
 
 fn score(names: &[String], spec: &HeaderSpec) -> usize {
@@ -121,7 +171,16 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
         return Err(ReadError::Empty { input: source });
     }
     let count = spec.header_rows.max(1);
-    let last_start = rows.len().saturating_sub(count);
+    // A header of two rows in a file of one (found by fuzzing: an index out of bounds).
+    let Some(last_start) = rows.len().checked_sub(count) else {
+        return Err(ReadError::Header {
+            input: source,
+            message: format!(
+                "the header takes {count} rows but the file has only {}",
+                rows.len()
+            ),
+        });
+    };
     let (at, detected) = if let Some(line) = spec.header_row {
         match rows.iter().position(|r| r.line == line && !r.is_blank()) {
             Some(i) if i <= last_start => (i, false),
@@ -175,7 +234,7 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
             r.cells
                 .iter()
                 .filter(|c| !c.is_blank())
-                .map(Cell::display)
+                .map(title_of)
                 .collect::<Vec<_>>()
                 .join(" | ")
         })

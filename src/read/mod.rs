@@ -5,6 +5,7 @@
 //! header row is then located ([`header`]) and the rows below it become the table.
 //! Nothing here knows about loans: that is the template's job.
 
+pub mod container;
 pub mod header;
 pub mod text;
 pub mod workbook;
@@ -27,7 +28,8 @@ pub enum Cell {
     /// A workbook date or date-time cell, reduced to its calendar date.
     Date(NaiveDate),
     Bool(bool),
-    /// A workbook error cell such as `#DIV/0!` or `#N/A`.
+    /// A workbook error cell such as `#DIV/0!` or `#N/A`; or, starting with `=`, a
+    /// formula whose value was never saved (see [`Cell::unsaved_formula`]).
     Error(String),
 }
 
@@ -38,6 +40,16 @@ impl Cell {
             Cell::Empty => true,
             Cell::Text(s) => is_blank_text(s),
             _ => false,
+        }
+    }
+
+    /// The formula of a formula cell whose value was never saved (`=SUM(E5:E9)`): a
+    /// workbook written by a program that does not compute formulas, until a spreadsheet
+    /// program opens and saves it.
+    pub fn unsaved_formula(&self) -> Option<&str> {
+        match self {
+            Cell::Error(e) if e.starts_with('=') => Some(e),
+            _ => None,
         }
     }
 
@@ -101,6 +113,19 @@ pub fn is_totals_word(text: &str) -> bool {
         "total general",
     ]
     .contains(&t.as_str())
+}
+
+/// Prints a warning about an input on stderr, once per file however often it is opened
+/// (a workbook is opened again for each sheet and each pass).
+pub(crate) fn warn_once(path: &Path, message: &str) {
+    static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !warned.iter().any(|p| p == path) {
+        warned.push(path.to_path_buf());
+        eprintln!("kiva-drafts: warning: {message}");
+    }
 }
 
 /// Where a table came from, shared by all its rows.

@@ -24,15 +24,25 @@ const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// Reads a delimited text file into a grid of text cells.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Grid, ReadError> {
     let file = path.display().to_string();
+    warn_if_named_workbook(path, &file);
     let bytes = std::fs::read(path).map_err(|e| ReadError::Io {
         file: file.clone(),
         message: io_message(&e),
     })?;
-    let (text, encoding) =
-        decode(&bytes, options.encoding.as_deref()).map_err(|message| ReadError::Format {
-            file: file.clone(),
-            message,
-        })?;
+    // The common case, UTF-8 without a mark, keeps the bytes as the text (no copy of a
+    // large file); the others are decoded as `decode` decodes them.
+    let plain = options.encoding.is_none()
+        && Encoding::for_bom(&bytes).is_none()
+        && looks_like_utf16(&bytes).is_none();
+    let (text, encoding) = match String::from_utf8(bytes) {
+        Ok(text) if plain => Ok((text, UTF_8.name())),
+        Ok(text) => decode(text.as_bytes(), options.encoding.as_deref()),
+        Err(e) => decode(e.as_bytes(), options.encoding.as_deref()),
+    }
+    .map_err(|message| ReadError::Format {
+        file: file.clone(),
+        message,
+    })?;
     let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
     let rows = parse(&text, delimiter).map_err(|message| ReadError::Format {
         file: file.clone(),
@@ -45,6 +55,20 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Grid, ReadError> {
     })
 }
 
+/// Warns that a file read as text is named as a workbook (the "Excel export" of many web
+/// MIS is a CSV or tab-separated file named `.xls`).
+fn warn_if_named_workbook(path: &Path, file: &str) {
+    if super::workbook::has_workbook_extension(path) {
+        super::warn_once(
+            path,
+            &format!(
+                "{file} is text, not a workbook: read as delimited text (rename it to {})",
+                path.with_extension("csv").display()
+            ),
+        );
+    }
+}
+
 /// A short, user-facing description of an I/O error.
 pub fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
@@ -55,8 +79,9 @@ pub fn io_message(e: &std::io::Error) -> String {
 }
 
 /// Decodes bytes to UTF-8 text. With a label, that encoding is used (a BOM still wins, as
-/// in browsers); without, a BOM decides, then valid UTF-8, then Windows-1252 (a superset
-/// of Latin-1 for printable text). Returns the text without BOM and the encoding name.
+/// in browsers); without, a BOM decides, then UTF-16 without a BOM (NUL bytes in every
+/// other place), then valid UTF-8, then Windows-1252 (a superset of Latin-1 for
+/// printable text). Returns the text without BOM and the encoding name.
 pub fn decode(bytes: &[u8], label: Option<&str>) -> Result<(String, &'static str), String> {
     let forced = match label {
         Some(label) => Some(Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
@@ -68,14 +93,15 @@ pub fn decode(bytes: &[u8], label: Option<&str>) -> Result<(String, &'static str
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         return Ok((text.into_owned(), encoding.name()));
     }
-    let encoding = match forced {
-        Some(e) => e,
-        None if std::str::from_utf8(bytes).is_ok() => UTF_8,
-        None if looks_like_utf16(bytes).is_some() => looks_like_utf16(bytes).unwrap_or(UTF_8),
-        None => WINDOWS_1252,
+    // UTF-16 first: ASCII text in UTF-16 is valid UTF-8 too, full of NUL bytes.
+    let encoding = match (forced, looks_like_utf16(bytes)) {
+        (Some(e), _) | (None, Some(e)) => e,
+        (None, None) if std::str::from_utf8(bytes).is_ok() => UTF_8,
+        (None, None) => WINDOWS_1252,
     };
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
-    if had_errors && encoding == UTF_8 {
+    // A NUL byte is refused by `parse`, on its line, before the encoding matters.
+    if had_errors && encoding == UTF_8 && memchr::memchr(0, bytes).is_none() {
         return Err("the file is not valid UTF-8 (use --encoding to name its encoding)".into());
     }
     Ok((text.into_owned(), encoding.name()))
@@ -207,6 +233,11 @@ pub fn parse(text: &str, delimiter: u8) -> Result<Vec<Row>, String> {
         text
     };
     let bytes = text.as_bytes();
+    if let Some(at) = memchr::memchr(0, bytes) {
+        return Err(refused_nul(
+            1 + memchr::memchr_iter(b'\n', &bytes[..at]).count(),
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -235,7 +266,11 @@ pub fn parse(text: &str, delimiter: u8) -> Result<Vec<Row>, String> {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = line_at(record.position().map_or(0, csv::Position::byte));
+                let start = record.position().map_or(0, csv::Position::byte);
+                let line = line_at(start);
+                if reader.position().byte() - start > MAX_RECORD {
+                    return Err(refused_long(line));
+                }
                 let cells = record
                     .iter()
                     .map(|f| {
@@ -257,6 +292,26 @@ pub fn parse(text: &str, delimiter: u8) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
+/// The longest record read: 64 MiB. No export has one (Excel holds at most 32,767
+/// characters in a cell); a quote left open makes one of the rest of the file. Larger
+/// records are refused, so that memory stays bounded whatever the file; a cell of a few
+/// MB (a photo as a data URI) still reads.
+pub const MAX_RECORD: u64 = 64 << 20;
+
+/// Why a record cannot be read, said the same way by [`parse`] and by the stream.
+fn refused_nul(line: usize) -> String {
+    format!(
+        "line {line}: a NUL byte, which no text export holds: the file is damaged or is not text (export it again)"
+    )
+}
+
+fn refused_long(line: usize) -> String {
+    format!(
+        "line {line}: a record longer than {} MB, which no export holds: is a quote (\") left open?",
+        MAX_RECORD >> 20
+    )
+}
+
 /// The csv reader's buffer when streaming: large reads, few system calls.
 const STREAM_BUFFER: usize = 1 << 18;
 /// Bytes read at a time while checking that a file is UTF-8.
@@ -276,6 +331,9 @@ struct Decoding {
     /// whole; after a UTF-8 mark the file is not checked, and a field that is not UTF-8
     /// has its bad bytes replaced, as `decode` replaces them.
     verbatim: bool,
+    /// The pass that checked the file found a NUL byte, which the first pass over the
+    /// records will refuse.
+    nul: bool,
 }
 
 impl Decoding {
@@ -307,11 +365,17 @@ pub fn read_prefix(
     enough: impl Fn(&[Row]) -> bool,
 ) -> Result<Prefix, ReadError> {
     let file = path.display().to_string();
+    warn_if_named_workbook(path, &file);
     let decoding = detect(path, &file, options.encoding.as_deref())?;
     let delimiter = match options.delimiter {
         Some(d) => d,
         None => sniff_file(path, &file, decoding)?,
     };
+    if decoding.nul {
+        // Refused before any row is used, with the line that every pass names.
+        let mut reading = Records::open(path, &file, decoding, delimiter)?;
+        while reading.advance()?.is_some() {}
+    }
     let mut records = Records::open(path, &file, decoding, delimiter)?;
     let mut rows = Vec::new();
     let mut check_at = 1;
@@ -427,15 +491,38 @@ impl Records {
             Ok(false) => Ok(None),
             Ok(true) => {
                 let offset = self.record.position().map_or(0, csv::Position::byte);
-                Ok(Some(self.reader.get_mut().line_at(offset)))
+                let line = self.reader.get_mut().line_at(offset);
+                let end = self.reader.position().byte();
+                if end - offset > MAX_RECORD {
+                    return Err(self.error(refused_long(line)));
+                }
+                self.reader.get_mut().record_start = end;
+                Ok(Some(line))
             }
             Err(e) => {
-                // I/O errors carry no position: name the line being read.
-                let offset = e
-                    .position()
-                    .map_or_else(|| self.reader.position().byte(), csv::Position::byte);
-                let line = self.reader.get_mut().line_at(offset);
-                Err(self.error(format!("line {line}: cannot parse: {e}")))
+                let refused = match e.kind() {
+                    csv::ErrorKind::Io(io) => io
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<Refused>()),
+                    _ => None,
+                };
+                match refused {
+                    Some(Refused::Nul { line }) => Err(self.error(refused_nul(*line))),
+                    Some(Refused::Long) => {
+                        // The record being read, from its start.
+                        let offset = self.record.position().map_or(0, csv::Position::byte);
+                        let line = self.reader.get_mut().line_at(offset);
+                        Err(self.error(refused_long(line)))
+                    }
+                    None => {
+                        // I/O errors carry no position: name the line being read.
+                        let offset = e
+                            .position()
+                            .map_or_else(|| self.reader.position().byte(), csv::Position::byte);
+                        let line = self.reader.get_mut().line_at(offset);
+                        Err(self.error(format!("line {line}: cannot parse: {e}")))
+                    }
+                }
             }
         }
     }
@@ -590,8 +677,8 @@ fn read_some(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Decides the encoding as [`decode`] does, without holding the file: the byte order mark
-/// wins, then the label, then whether every byte of the file is UTF-8 (read in chunks),
-/// then UTF-16 without a mark, then Windows-1252.
+/// wins, then the label, then UTF-16 without a mark, then whether every byte of the file
+/// is UTF-8 (read in chunks), then Windows-1252.
 fn detect(path: &Path, file: &str, label: Option<&str>) -> Result<Decoding, ReadError> {
     let forced =
         match label {
@@ -611,10 +698,10 @@ fn detect(path: &Path, file: &str, label: Option<&str>) -> Result<Decoding, Read
         .take(HEAD)
         .read_to_end(&mut head)
         .map_err(|e| io_error(file, &e))?;
-    let mut all_utf8 = || -> Result<bool, ReadError> {
+    let mut scan_all = || -> Result<Scan, ReadError> {
         source
             .rewind()
-            .and_then(|()| is_utf8(&mut source))
+            .and_then(|()| scan(&mut source))
             .map_err(|e| io_error(file, &e))
     };
     if let Some((encoding, bom)) = Encoding::for_bom(&head) {
@@ -623,51 +710,91 @@ fn detect(path: &Path, file: &str, label: Option<&str>) -> Result<Decoding, Read
             encoding,
             bom: bom as u64,
             verbatim: encoding == UTF_8,
+            nul: false,
         });
     }
-    let encoding = match forced {
+    // A NUL byte found on the way is refused at its line, whatever the encoding.
+    let (encoding, nul) = match forced {
         Some(e) if e == UTF_8 => {
-            if !all_utf8()? {
+            let scan = scan_all()?;
+            if !scan.utf8 && !scan.nul {
                 return Err(ReadError::Format {
                     file: file.to_string(),
                     message: "the file is not valid UTF-8 (use --encoding to name its encoding)"
                         .into(),
                 });
             }
-            UTF_8
+            (UTF_8, scan.nul)
         }
-        Some(e) => e,
-        None if all_utf8()? => UTF_8,
-        None => looks_like_utf16(&head).unwrap_or(WINDOWS_1252),
+        Some(e) => (e, false),
+        // UTF-16 first: ASCII text in UTF-16 is valid UTF-8 too, full of NUL bytes.
+        None => {
+            if let Some(e) = looks_like_utf16(&head) {
+                (e, false)
+            } else {
+                let scan = scan_all()?;
+                (if scan.utf8 { UTF_8 } else { WINDOWS_1252 }, scan.nul)
+            }
+        }
     };
     Ok(Decoding {
         encoding,
         bom: 0,
         verbatim: encoding == UTF_8,
+        nul,
     })
 }
 
-/// Whether everything `source` yields is UTF-8, read a chunk at a time. A character cut
-/// by the end of a chunk is completed by the next one.
-fn is_utf8(source: &mut impl Read) -> io::Result<bool> {
+/// What a pass over a file's bytes found.
+struct Scan {
+    /// Every byte is UTF-8 (false when the pass stopped at a NUL byte first).
+    utf8: bool,
+    /// A byte is NUL.
+    nul: bool,
+}
+
+/// Reads what `source` yields, a chunk at a time, to know whether it is all UTF-8 (a
+/// character cut by the end of a chunk is completed by the next one), up to the first
+/// NUL byte: the file is refused then, whatever its encoding (Windows-1252 is said, so
+/// that the records before the NUL read without an error of their own).
+fn scan(source: &mut impl Read) -> io::Result<Scan> {
     let mut buf = vec![0u8; CHECK_CHUNK];
     // Bytes of a character cut by the previous chunk, moved to the front.
     let mut kept = 0;
+    let mut utf8 = true;
     loop {
         let n = read_some(source, &mut buf[kept..])?;
         if n == 0 {
-            return Ok(kept == 0);
+            return Ok(Scan {
+                utf8: utf8 && kept == 0,
+                nul: false,
+            });
         }
         let len = kept + n;
-        match std::str::from_utf8(&buf[..len]) {
-            Ok(_) => kept = 0,
-            Err(e) if e.error_len().is_none() => {
-                buf.copy_within(e.valid_up_to()..len, 0);
-                kept = len - e.valid_up_to();
+        if memchr::memchr(0, &buf[kept..len]).is_some() {
+            return Ok(Scan {
+                utf8: false,
+                nul: true,
+            });
+        }
+        kept = 0;
+        if utf8 {
+            match std::str::from_utf8(&buf[..len]) {
+                Ok(_) => {}
+                Err(e) if e.error_len().is_none() => {
+                    buf.copy_within(e.valid_up_to()..len, 0);
+                    kept = len - e.valid_up_to();
+                }
+                Err(_) => utf8 = false,
             }
-            Err(_) => return Ok(false),
         }
     }
+}
+
+/// Whether everything `source` yields is UTF-8 (see [`scan`]).
+#[cfg(test)]
+fn is_utf8(source: &mut impl Read) -> io::Result<bool> {
+    scan(source).map(|s| s.utf8)
 }
 
 /// Opens the file as UTF-8: past its byte order mark, transcoded unless it already is.
@@ -814,7 +941,29 @@ struct LineEnds<R> {
     newlines: VecDeque<u64>,
     /// Line ends above the last record start asked about.
     passed: usize,
+    /// Where the record being read starts (the end of the last one read).
+    record_start: u64,
 }
+
+/// What [`LineEnds`] refuses to hand the csv reader: a NUL byte (on this line), or more
+/// than [`MAX_RECORD`] bytes past the start of the record being read, besides what the
+/// csv reader's buffer may hold unread: the csv reader never holds a longer record.
+#[derive(Debug)]
+enum Refused {
+    Nul { line: usize },
+    Long,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Nul { line } => f.write_str(&refused_nul(*line)),
+            Refused::Long => f.write_str("a record too long"),
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
 
 impl<R: Read> LineEnds<R> {
     fn new(inner: R) -> LineEnds<R> {
@@ -824,7 +973,26 @@ impl<R: Read> LineEnds<R> {
             delivered: 0,
             newlines: VecDeque::new(),
             passed: 0,
+            record_start: 0,
         }
+    }
+
+    /// Refuses a NUL byte among the last `kept` bytes handed out (at the start of `buf`),
+    /// and a record that grew too long.
+    fn check(&self, buf: &[u8]) -> io::Result<()> {
+        let first = self.delivered - buf.len() as u64;
+        if let Some(at) = memchr::memchr(0, buf) {
+            let at = first + at as u64;
+            let line = self.passed + 1 + self.newlines.iter().filter(|&&n| n < at).count();
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                Refused::Nul { line },
+            ));
+        }
+        if self.delivered - self.record_start > MAX_RECORD + STREAM_BUFFER as u64 {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, Refused::Long));
+        }
+        Ok(())
     }
 
     /// The 1-based line of a record the csv reader says starts at `offset`. The line ends
@@ -889,6 +1057,7 @@ impl<R: Read> Read for LineEnds<R> {
             // A read of only the `\n` of a split `\r\n` leaves nothing: read on.
             let kept = self.normalize(&mut buf[..n]);
             if kept > 0 {
+                self.check(&buf[..kept])?;
                 return Ok(kept);
             }
         }
@@ -1117,6 +1286,78 @@ mod tests {
         ] {
             assert_streams_like_read(bad, &options);
         }
+    }
+
+    /// The first error of a pass over a streamed file: while its first records are read,
+    /// or in the rest.
+    fn stream_error(path: &Path, options: &ReadOptions) -> Option<String> {
+        let prefix = match read_prefix(path, options, |rows| rows.len() >= 2) {
+            Ok(prefix) => prefix,
+            Err(e) => return Some(e.to_string()),
+        };
+        let mut records = prefix.rest?.open().ok()?;
+        loop {
+            match records.next_row() {
+                Ok(Some(_)) => {}
+                Ok(None) => return None,
+                Err(e) => return Some(e.to_string()),
+            }
+        }
+    }
+
+    #[test]
+    fn nul_bytes_are_refused_on_their_line_whole_and_streamed() {
+        let long = "1,2\r\n".repeat(300_000);
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "a,b\r\n1,\u{0}\r\n".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        for (bytes, line) in [
+            (b"a,b\n1,\0\n".to_vec(), 2),
+            (b"\0".to_vec(), 1),
+            // Line ends of every kind, a multi-line field, Windows-1252.
+            (b"a,b\r\n1,\xe92\r\n\r3,\"x\n\n\0y\"\n".to_vec(), 6),
+            // Past the first chunks, after a UTF-8 mark (not scanned before reading).
+            (
+                format!("\u{feff}a,b\r\n{long}x,\0\r\n").into_bytes(),
+                300_002,
+            ),
+            // Past the first chunks, without a mark (scanned first).
+            (format!("a,b\r\n{long}x,\0\r\n").into_bytes(), 300_002),
+            (utf16, 2),
+        ] {
+            let file = temp_file(&bytes);
+            let expected = format!("{}: {}", file.path().display(), refused_nul(line));
+            let options = ReadOptions::default();
+            assert_eq!(
+                read(file.path(), &options).unwrap_err().to_string(),
+                expected
+            );
+            assert_eq!(stream_error(file.path(), &options), Some(expected));
+        }
+        // Named UTF-8, with bytes that are not: the NUL is what is said.
+        let file = temp_file(b"a,b\n\xff,1\n2,\0\n");
+        let options = ReadOptions {
+            encoding: Some("utf-8".into()),
+            ..ReadOptions::default()
+        };
+        let expected = format!("{}: {}", file.path().display(), refused_nul(3));
+        assert_eq!(
+            read(file.path(), &options).unwrap_err().to_string(),
+            expected
+        );
+        assert_eq!(stream_error(file.path(), &options), Some(expected));
+        // UTF-16 without a mark is all NUL bytes and high ones: not refused.
+        let utf16: Vec<u8> = "a,b\n1,2\n".bytes().flat_map(|b| [b, 0]).collect();
+        let file = temp_file(&utf16);
+        assert_eq!(
+            read(file.path(), &ReadOptions::default())
+                .unwrap()
+                .rows
+                .len(),
+            2
+        );
+        assert_eq!(stream_error(file.path(), &ReadOptions::default()), None);
     }
 
     #[test]

@@ -3,43 +3,143 @@
 //! Cells keep their type: date cells become calendar dates (never serial numbers),
 //! numbers stay numbers, text stays text (so ids keep their leading zeros). Row numbers
 //! are the ones Excel shows, even when the used range does not start at A1.
+//!
+//! The format is the one the file's bytes say ([`super::container`]), whatever its
+//! name: an xlsx renamed `.xls` is read as xlsx, with a warning. xlsx sheets are read
+//! cell by cell, never as calamine's dense `Range` (a stray cell at XFD1048576 would make
+//! it 17 billion cells); a formula cell without a saved value becomes an error cell
+//! that names the formula.
 
+use std::io::{Read, Seek};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use calamine::{Data, DataRef, DataType, Reader, Xlsx, XlsxError, open_workbook_auto};
+use calamine::{
+    Data, DataRef, DataType, Reader, Sheets, XlsError, Xlsx, XlsxError, XlsxFormulaMetadata,
+};
 
+use super::container::{self, Kind, Sniff};
 use super::{Cell, Grid, ReadError, Row, Source};
 
 const EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "xlsb", "xls", "xla", "ods"];
 
-/// Whether the path names a workbook (by extension).
-pub fn is_workbook(path: &Path) -> bool {
+/// Excel's last row and column: cells past them are not from a spreadsheet program.
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLUMNS: u32 = 16_384;
+
+/// The path's extension, in lower case.
+fn extension(path: &Path) -> Option<String> {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        .map(str::to_ascii_lowercase)
+}
+
+/// Whether the path's name says it is a workbook.
+pub fn has_workbook_extension(path: &Path) -> bool {
+    extension(path).is_some_and(|e| EXTENSIONS.contains(&e.as_str()))
+}
+
+/// Whether the file is read as a workbook: a zip or OLE file whatever its name, text
+/// never (a CSV named `.xls` is read as the text it is); otherwise by its name.
+pub fn is_workbook(path: &Path) -> bool {
+    match container::sniff(path) {
+        Ok(Sniff::Zip | Sniff::Ole) => true,
+        Ok(Sniff::Text) => false,
+        _ => has_workbook_extension(path),
+    }
+}
+
+/// The workbook format the file holds, or why it cannot be read as a workbook (missing,
+/// empty, cut short, a zip bomb, encrypted, not a workbook at all).
+pub fn detect(path: &Path, file: &str) -> Result<Kind, ReadError> {
+    let io = |e: std::io::Error| ReadError::Io {
+        file: file.to_string(),
+        message: super::text::io_message(&e),
+    };
+    let refuse = |message: String| ReadError::Format {
+        file: file.to_string(),
+        message,
+    };
+    match container::sniff(path).map_err(io)? {
+        Sniff::Empty => Err(ReadError::Empty {
+            input: Source {
+                file: file.to_string(),
+                sheet: None,
+            },
+        }),
+        Sniff::Zip => container::zip_workbook(path).map_err(io)?.map_err(refuse),
+        Sniff::Ole => container::ole_workbook(path).map_err(io)?.map_err(refuse),
+        Sniff::Html => Err(refuse(
+            "the file is a web page (HTML), not a workbook: open it in Excel and save it as .xlsx, or export CSV"
+                .to_string(),
+        )),
+        Sniff::Text => Err(refuse(
+            "the file is text, not a workbook: name it .csv".to_string(),
+        )),
+        Sniff::Binary => Err(refuse(
+            "the file is not a workbook: its bytes are neither xlsx, xls nor ods (nor text)".to_string(),
+        )),
+    }
 }
 
 /// The sheet names of a workbook, in order.
 pub fn sheet_names(path: &Path) -> Result<Vec<String>, ReadError> {
     let file = path.display().to_string();
-    let workbook = open(path, &file)?;
-    Ok(workbook.sheet_names())
+    guard(&file, || Ok(open(path, &file)?.sheet_names()))
 }
 
-fn open(
-    path: &Path,
-    file: &str,
-) -> Result<calamine::Sheets<std::io::BufReader<std::fs::File>>, ReadError> {
-    if let Err(e) = std::fs::metadata(path) {
-        return Err(ReadError::Io {
+/// Runs a reading step, turning a panic of the workbook reader into an error: a user
+/// gets a message (the panic's own is on stderr too), and a streamed sheet does not end
+/// early as if it had no more rows.
+fn guard<T>(file: &str, read: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
+    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(ReadError::Format {
             file: file.to_string(),
-            message: super::text::io_message(&e),
-        });
+            message: "not a readable workbook (the workbook reader failed on it: a damaged file?)"
+                .to_string(),
+        })
+    })
+}
+
+/// Opens a workbook as the format its bytes say, warning when its name says otherwise.
+fn open(path: &Path, file: &str) -> Result<Sheets<std::io::BufReader<std::fs::File>>, ReadError> {
+    let kind = detect(path, file)?;
+    if let Some(extension) = extension(path)
+        && !kind.has_extension(&extension)
+    {
+        super::warn_once(
+            path,
+            &format!(
+                "{file} is an {} workbook, not what its name says: read as {0} (rename it to {})",
+                kind.name(),
+                path.with_extension(kind.name()).display()
+            ),
+        );
     }
-    open_workbook_auto(path).map_err(|e| ReadError::Format {
+    let unreadable = |e: &dyn std::fmt::Display| ReadError::Format {
         file: file.to_string(),
         message: format!("not a readable workbook ({e})"),
+    };
+    Ok(match kind {
+        Kind::Xlsx => {
+            Sheets::Xlsx(calamine::open_workbook(path).map_err(|e: XlsxError| unreadable(&e))?)
+        }
+        Kind::Xlsb => Sheets::Xlsb(
+            calamine::open_workbook(path).map_err(|e: calamine::XlsbError| unreadable(&e))?,
+        ),
+        Kind::Ods => Sheets::Ods(
+            calamine::open_workbook(path).map_err(|e: calamine::OdsError| unreadable(&e))?,
+        ),
+        Kind::Xls => Sheets::Xls(
+            calamine::open_workbook(path).map_err(|e: XlsError| match e {
+                XlsError::Password => ReadError::Format {
+                    file: file.to_string(),
+                    message: container::ENCRYPTED.to_string(),
+                },
+                e => unreadable(&e),
+            })?,
+        ),
     })
 }
 
@@ -47,12 +147,44 @@ fn open(
 /// first sheet when none is named.
 pub fn read(path: &Path, sheet: Option<&str>) -> Result<(Source, Grid), ReadError> {
     let file = path.display().to_string();
-    let mut workbook = open(path, &file)?;
-    let name = resolve_sheet(&file, &workbook.sheet_names(), sheet)?;
+    guard(&file, || {
+        let mut workbook = open(path, &file)?;
+        let name = resolve_sheet(&file, &workbook.sheet_names(), sheet)?;
+        let rows = match &mut workbook {
+            Sheets::Xlsx(xlsx) => {
+                let mut rows = Vec::new();
+                sheet_rows(xlsx, &file, &name, |row| {
+                    rows.push(row);
+                    true
+                })?;
+                rows
+            }
+            other => range_rows(other, &file, &name)?,
+        };
+        Ok((
+            Source {
+                file: file.clone(),
+                sheet: Some(name),
+            },
+            Grid {
+                rows,
+                encoding: None,
+                delimiter: None,
+            },
+        ))
+    })
+}
+
+/// The rows of a sheet of an xls, xlsb or ods workbook, from calamine's `Range`.
+fn range_rows<RS: Read + Seek>(
+    workbook: &mut Sheets<RS>,
+    file: &str,
+    name: &str,
+) -> Result<Vec<Row>, ReadError> {
     let range = workbook
-        .worksheet_range(&name)
+        .worksheet_range(name)
         .map_err(|e| ReadError::Format {
-            file: file.clone(),
+            file: file.to_string(),
             message: format!("cannot read sheet '{name}': {e}"),
         })?;
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
@@ -69,17 +201,7 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<(Source, Grid), ReadErro
             cells,
         });
     }
-    Ok((
-        Source {
-            file,
-            sheet: Some(name),
-        },
-        Grid {
-            rows,
-            encoding: None,
-            delimiter: None,
-        },
-    ))
+    Ok(rows)
 }
 
 /// The sheet to read: by name (exact, then case-insensitive), by 1-based index, or the
@@ -115,15 +237,17 @@ fn resolve_sheet(file: &str, names: &[String], sheet: Option<&str>) -> Result<St
     })
 }
 
-/// Whether calamine can read the workbook's sheets cell by cell (xlsx and xlsm).
+/// Whether calamine can read the workbook's sheets cell by cell: an xlsx or xlsm, by its
+/// bytes.
 pub fn streams(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| ["xlsx", "xlsm"].contains(&e.to_ascii_lowercase().as_str()))
+    detect(path, &path.display().to_string()).is_ok_and(|kind| kind == Kind::Xlsx)
 }
 
-/// Rows sent at once by the thread that reads a sheet.
+/// Rows sent at once by the thread that reads a sheet...
 const CHUNK: usize = 256;
+/// ...or fewer, when they hold this many cells: wide rows (up to 16,384 cells each)
+/// waiting in the channel stay within a few MB.
+const CHUNK_CELLS: usize = 1 << 16;
 
 /// An xlsx sheet read row by row by calamine's cell reader, on a thread of its own:
 /// the rows come as the sheet's XML is parsed, so grouping works while calamine reads,
@@ -157,7 +281,7 @@ impl SheetStream {
         );
         // The thread stops at its next send once the rows are no longer wanted.
         std::thread::spawn(move || {
-            if let Err(e) = send_rows(&path, &file, &sheet, skip, &sender) {
+            if let Err(e) = guard(&file, || send_rows(&path, &file, &sheet, skip, &sender)) {
                 let _ = sender.send(Err(e));
             }
         });
@@ -200,36 +324,64 @@ fn send_rows(
     skip: usize,
     sender: &SyncSender<Result<Vec<Row>, ReadError>>,
 ) -> Result<(), ReadError> {
-    let format = |e: XlsxError| ReadError::Format {
-        file: file.to_string(),
-        message: format!("cannot read sheet '{sheet}': {e}"),
-    };
     let mut workbook: Xlsx<_> =
         calamine::open_workbook(path).map_err(|e: XlsxError| ReadError::Format {
             file: file.to_string(),
             message: format!("not a readable workbook ({e})"),
         })?;
-    let mut reader = workbook.worksheet_cells_reader(sheet).map_err(format)?;
     let mut emitted = 0usize;
     let mut chunk = Vec::with_capacity(CHUNK);
-    // Returns false when the receiver is gone.
-    let mut emit = |row: Row, chunk: &mut Vec<Row>| {
+    let mut cells = 0;
+    let mut receiver_gone = false;
+    sheet_rows(&mut workbook, file, sheet, |row| {
         emitted += 1;
         if emitted <= skip {
             return true;
         }
+        cells += row.cells.len() + 1;
         chunk.push(row);
-        if chunk.len() < CHUNK {
+        if chunk.len() < CHUNK && cells < CHUNK_CELLS {
             return true;
         }
-        let full = std::mem::replace(chunk, Vec::with_capacity(CHUNK));
-        sender.send(Ok(full)).is_ok()
+        cells = 0;
+        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+        receiver_gone = sender.send(Ok(full)).is_err();
+        !receiver_gone
+    })?;
+    if !chunk.is_empty() && !receiver_gone {
+        let _ = sender.send(Ok(chunk));
+    }
+    Ok(())
+}
+
+/// Reads an xlsx sheet cell by cell and hands `emit` its rows in order: Excel's row
+/// numbers, cells at their columns (trailing blank ones dropped), and the rows without a
+/// value between two rows with one as blank rows, as in calamine's `Range`. Rows and
+/// cells without a value (formatting only) are not rows of the sheet. Stops when `emit`
+/// returns false.
+fn sheet_rows<RS: Read + Seek>(
+    workbook: &mut Xlsx<RS>,
+    file: &str,
+    sheet: &str,
+    mut emit: impl FnMut(Row) -> bool,
+) -> Result<(), ReadError> {
+    let failed = |message: String| ReadError::Format {
+        file: file.to_string(),
+        message: format!("cannot read sheet '{sheet}': {message}"),
+    };
+    let mut reader = match workbook.worksheet_cells_reader(sheet) {
+        Ok(reader) => reader,
+        // A chart sheet: no cells, as calamine's `Range` has none.
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(()),
+        Err(e) => return Err(failed(e.to_string())),
     };
     let mut current: Option<(u32, Vec<Cell>)> = None;
     let mut previous: Option<u32> = None;
     loop {
-        let next = reader.next_cell().map_err(format)?;
-        let position = next.as_ref().map(calamine::Cell::get_position);
+        let next = reader
+            .next_cell_with_formula_metadata()
+            .map_err(|e| failed(e.to_string()))?;
+        let position = next.as_ref().map(|cell| cell.pos);
         let row_done = match (&current, position) {
             (Some((r, _)), Some((row, _))) => *r != row,
             (Some(_), None) => true,
@@ -243,7 +395,7 @@ fn send_rows(
                         line: gap as usize + 1,
                         cells: Vec::new(),
                     };
-                    if !emit(blank, &mut chunk) {
+                    if !emit(blank) {
                         return Ok(());
                     }
                 }
@@ -251,38 +403,51 @@ fn send_rows(
             while cells.last().is_some_and(Cell::is_blank) {
                 cells.pop();
             }
-            if !emit(
-                Row {
-                    line: r as usize + 1,
-                    cells,
-                },
-                &mut chunk,
-            ) {
+            if !emit(Row {
+                line: r as usize + 1,
+                cells,
+            }) {
                 return Ok(());
             }
             previous = Some(r);
         }
         let Some(cell) = next else { break };
-        if matches!(cell.get_value(), DataRef::Empty) {
-            continue;
+        let value = match (cell.value, cell.formula) {
+            (DataRef::Empty, None) => continue,
+            (DataRef::Empty, Some(formula)) => Cell::Error(unsaved_formula(formula)),
+            (value, _) => convert_ref(value),
+        };
+        let (row, column) = cell.pos;
+        if row >= MAX_ROWS || column >= MAX_COLUMNS {
+            return Err(failed(format!(
+                "a cell at row {}, column {} is past Excel's last row ({MAX_ROWS}) or column ({MAX_COLUMNS}): the file is damaged",
+                u64::from(row) + 1,
+                u64::from(column) + 1
+            )));
         }
-        let (row, column) = cell.get_position();
         let cells = &mut current.get_or_insert_with(|| (row, Vec::new())).1;
         let column = column as usize;
         if cells.len() < column {
             cells.resize(column, Cell::Empty);
         }
-        let value = convert_ref(cell.get_value().clone());
         if cells.len() == column {
             cells.push(value);
         } else {
             cells[column] = value;
         }
     }
-    if !chunk.is_empty() {
-        let _ = sender.send(Ok(chunk));
-    }
     Ok(())
+}
+
+/// A formula cell without a saved value, as an error cell holding the formula
+/// (`=SUM(E5:E9)`); see [`Cell::unsaved_formula`].
+fn unsaved_formula(formula: XlsxFormulaMetadata) -> String {
+    match formula {
+        XlsxFormulaMetadata::Normal { formula } | XlsxFormulaMetadata::Shared { formula, .. } => {
+            format!("={formula}")
+        }
+        _ => "=(a shared formula)".to_string(),
+    }
 }
 
 /// The first rows of an xlsx sheet, enough by `enough` to find its header, and the
@@ -293,9 +458,10 @@ pub fn read_prefix(
     enough: impl Fn(&[Row]) -> bool,
 ) -> Result<(Source, Vec<Row>, Option<SheetStream>), ReadError> {
     let file = path.display().to_string();
-    let workbook = open(path, &file)?;
-    let name = resolve_sheet(&file, &workbook.sheet_names(), sheet)?;
-    drop(workbook);
+    let name = guard(&file, || {
+        let workbook = open(path, &file)?;
+        resolve_sheet(&file, &workbook.sheet_names(), sheet)
+    })?;
     let mut stream = SheetStream {
         path: path.to_path_buf(),
         file: file.clone(),
