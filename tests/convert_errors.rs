@@ -265,3 +265,75 @@ fn usage_errors_exit_2() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("convert"));
 }
+
+/// A flat export in the layout of `templates/flat.toml`, with a byte-order mark (so the
+/// whole-file checks before reading do not apply) and `loans` loans of two
+/// installments; a NUL byte on the last loan's last row when `nul`.
+fn flat_export(loans: usize, nul: bool) -> Vec<u8> {
+    let mut text = String::from(
+        "\u{feff}N° Prêt;Nom du groupe;Code client;Prénom;Nom;Genre;Montant;Date de décaissement;Objet du prêt;N° échéance;Date d'échéance;Capital;Intérêts\r\n",
+    );
+    for i in 0..loans {
+        for k in 1..=2 {
+            let last = nul && i + 1 == loans && k == 2;
+            text.push_str(&format!(
+                "P{i:06};;C{i:06};Awa;Diop{};Femme;1 000;12/01/2026;Commerce;{k};12/0{}/2026;500;10\r\n",
+                if last { "\0" } else { "" },
+                k + 1
+            ));
+        }
+    }
+    text.into_bytes()
+}
+
+#[test]
+fn a_read_error_part_way_through_leaves_no_half_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, flat_export(3, false)).unwrap();
+    let template = "templates/flat.toml";
+    let first = kiva(&[
+        "convert",
+        &arg(&good),
+        "-t",
+        template,
+        "-o",
+        &arg(&out),
+        "-q",
+    ]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(drafts(&out).len(), 3);
+    // The second run into the same folder reads thousands of loans, writing each as it
+    // ends, before the NUL byte near the end stops it: it removes what it wrote, and
+    // the first run's drafts, summary and page (which `upload` would otherwise send).
+    let broken = dir.path().join("broken.csv");
+    std::fs::write(&broken, flat_export(10_000, true)).unwrap();
+    let run = kiva(&[
+        "convert",
+        &arg(&broken),
+        "-t",
+        template,
+        "-o",
+        &arg(&out),
+        "-q",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let prefix = format!(
+        "kiva-drafts: error: {}: line 20001: a NUL byte, which no text export holds: the file is damaged or is not text (export it again) (nothing was converted: the ",
+        broken.display()
+    );
+    assert!(run.stderr.starts_with(&prefix), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .ends_with(" drafts written before the error were removed)\n"),
+        "{}",
+        run.stderr
+    );
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "left in the folder: {left:?}");
+}

@@ -195,6 +195,45 @@ fn input_line(input: &InputSummary) -> String {
     line
 }
 
+/// A run stopped by a fatal error (an input unreadable part-way through, a full disk)
+/// leaves no half batch that `upload` would send: the drafts it wrote, and the previous
+/// run's drafts, summary and page (some of them already replaced), are removed, and the
+/// error says so.
+fn discard(out: &Path, previous: &[PathBuf], batch: Batch<'_>, error: Error) -> Error {
+    let Output::Folder {
+        written, abandoned, ..
+    } = batch.output
+    else {
+        return error;
+    };
+    let mut ours = written;
+    ours.extend(abandoned);
+    let drafts = ours.len();
+    let mut gone: Vec<PathBuf> = ours.into_iter().collect();
+    gone.extend(previous.iter().cloned());
+    gone.extend([out.join(emit::SUMMARY), out.join(review::PAGE)]);
+    let mut left = Vec::new();
+    for path in gone.iter().filter(|p| p.exists()) {
+        if std::fs::remove_file(path).is_err() {
+            left.push(path.display().to_string());
+        }
+    }
+    emit::sync_dir(out);
+    if drafts == 0 && left.is_empty() {
+        return error;
+    }
+    let mut message = format!(
+        "{error} (nothing was converted: the {drafts} draft{} written before the error {} removed",
+        if drafts == 1 { "" } else { "s" },
+        if drafts == 1 { "was" } else { "were" }
+    );
+    if !left.is_empty() {
+        message.push_str(&format!("; could not remove {}", left.join(", ")));
+    }
+    message.push(')');
+    Error::Usage(message)
+}
+
 /// Runs `convert`: loans are checked and written as soon as their last row is read, so
 /// only the loans still open are held in memory.
 pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
@@ -213,7 +252,10 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
     };
     let keep = !args.checks.reports.is_empty() || args.annotate.is_some();
     let mut batch = Batch::new(&template, args, keep, output);
-    let counts = pipeline(&plan, &mut batch, args)?;
+    let counts = match pipeline(&plan, &mut batch, args) {
+        Ok(counts) => counts,
+        Err(e) => return Err(discard(&args.out, &previous, batch, e)),
+    };
     drop(plan);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     for i in &counts.ignored {
