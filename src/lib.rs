@@ -14,7 +14,7 @@
 //! ----------   --------------------------   --------------------------------------------
 //! command      cli.rs                       clap arguments -> a command; exit codes
 //! read         read/mod.rs                  Table, Row, Cell, Origin; inputs by name
-//!              read/text.rs                 CSV/TSV: encoding, delimiter, streamed rows
+//!              read/text/                   CSV/TSV: encoding, sniff (delimiter), stream
 //!              read/workbook.rs             xlsx/xls/xlsb/ods through calamine
 //!              read/container.rs            what a file really is (zip, OLE, text)
 //!              read/header.rs               header row below title rows, 2-row headers

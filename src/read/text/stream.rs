@@ -1,0 +1,517 @@
+//! A text file streamed ([`read_prefix`], then [`TextStream::open`] for each pass):
+//! the csv reader is fed exactly the bytes a whole-file read would give it, through
+//! [`LineEnds`], which refuses NUL bytes and records over [`MAX_RECORD`] as they pass;
+//! rows are filled into a reused buffer with [`Stamps`] of the row each cell last
+//! changed on.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// The longest record read: 64 MiB. No export has one (Excel holds at most 32,767
+/// characters in a cell); a quote left open makes one of the rest of the file. Larger
+/// records are refused, so that memory stays bounded whatever the file; a cell of a few
+/// MB (a photo as a data URI) still reads.
+pub const MAX_RECORD: u64 = 64 << 20;
+
+/// Why a record cannot be read, said the same way by [`parse`] and by the stream.
+pub(super) fn refused_nul(line: usize) -> String {
+    format!(
+        "line {line}: a NUL byte, which no text export holds: the file is damaged or is not text (export it again)"
+    )
+}
+
+pub(super) fn refused_long(line: usize) -> String {
+    format!(
+        "line {line}: a record longer than {} MB, which no export holds: is a quote (\") left open?",
+        MAX_RECORD >> 20
+    )
+}
+
+/// The csv reader's buffer when streaming: large reads, few system calls.
+pub(super) const STREAM_BUFFER: usize = 1 << 18;
+
+/// Bytes read at a time while checking that a file is UTF-8.
+pub(super) const CHECK_CHUNK: usize = 1 << 20;
+
+/// Bytes looked at for a byte order mark and for UTF-16 without one (as `decode` does).
+pub(super) const HEAD: u64 = 512;
+
+/// A text file's start, read far enough to find its header, and how to read the rest.
+#[derive(Debug)]
+pub struct Prefix {
+    /// Every record read, blank ones included, with its line.
+    pub rows: Vec<Row>,
+    pub encoding: &'static str,
+    pub delimiter: u8,
+    /// The records after `rows`; `None` when `rows` holds the whole file.
+    pub rest: Option<TextStream>,
+}
+
+/// Reads a delimited text file's first records, until `enough` says they suffice (it is
+/// asked after 1, 2, 4, 8... records, so it may get more than the least it needs) or the
+/// file ends. Encoding and delimiter are decided as [`read`] decides them: unless a byte
+/// order mark or a label other than UTF-8 decides, detection reads the whole file once,
+/// in chunks, to know whether it is all UTF-8.
+pub fn read_prefix(
+    path: &Path,
+    options: &ReadOptions,
+    enough: impl Fn(&[Row]) -> bool,
+) -> Result<Prefix, ReadError> {
+    let file = path.display().to_string();
+    warn_if_named_workbook(path, &file);
+    let decoding = detect(path, &file, options.encoding.as_deref())?;
+    let delimiter = match options.delimiter {
+        Some(d) => d,
+        None => sniff_file(path, &file, decoding)?,
+    };
+    if decoding.nul {
+        // Refused before any row is used, with the line that every pass names.
+        let mut reading = Records::open(path, &file, decoding, delimiter)?;
+        while reading.advance()?.is_some() {}
+    }
+    let mut records = Records::open(path, &file, decoding, delimiter)?;
+    let mut rows = Vec::new();
+    let mut check_at = 1;
+    let mut ended = true;
+    while let Some(row) = records.next_row()? {
+        rows.push(row);
+        if rows.len() >= check_at {
+            if enough(&rows) {
+                ended = false;
+                break;
+            }
+            check_at *= 2;
+        }
+    }
+    // One more record tells whether the file goes on past the prefix (it is read again
+    // with the rest).
+    if !ended && records.advance()?.is_none() {
+        ended = true;
+    }
+    let rest = (!ended).then(|| TextStream {
+        path: path.to_path_buf(),
+        file,
+        decoding,
+        delimiter,
+        skip: rows.len(),
+    });
+    Ok(Prefix {
+        rows,
+        encoding: decoding.encoding.name(),
+        delimiter,
+        rest,
+    })
+}
+
+/// The rest of a streamed text file: what detection found and how many records the
+/// prefix took, so that each pass can read the file again from disk.
+#[derive(Debug, Clone)]
+pub struct TextStream {
+    path: PathBuf,
+    /// The file as the user named it, for messages.
+    file: String,
+    decoding: Decoding,
+    delimiter: u8,
+    /// Records at the start that the table already holds.
+    skip: usize,
+}
+
+impl TextStream {
+    /// Opens the file again and positions the reader after the prefix's records.
+    pub fn open(&self) -> Result<Records, ReadError> {
+        let mut records = Records::open(&self.path, &self.file, self.decoding, self.delimiter)?;
+        for _ in 0..self.skip {
+            if records.advance()?.is_none() {
+                break;
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// Records read one at a time from a UTF-8 stream, each with the line it starts on.
+pub struct Records {
+    pub(super) reader: csv::Reader<LineEnds<Box<dyn Read + Send>>>,
+    /// Reused for every record: only the cells' strings are allocated per row.
+    pub(super) record: csv::ByteRecord,
+    /// Fields that are not UTF-8 get U+FFFD for their bad bytes instead of an error.
+    pub(super) lossy: bool,
+    pub(super) file: String,
+}
+
+impl Records {
+    fn open(
+        path: &Path,
+        file: &str,
+        decoding: Decoding,
+        delimiter: u8,
+    ) -> Result<Records, ReadError> {
+        let mut records = Records::new(
+            open_decoded(path, file, decoding)?,
+            delimiter,
+            STREAM_BUFFER,
+            file.to_string(),
+        );
+        records.lossy = decoding.lossy();
+        Ok(records)
+    }
+
+    pub(super) fn new(
+        source: Box<dyn Read + Send>,
+        delimiter: u8,
+        capacity: usize,
+        file: String,
+    ) -> Records {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .buffer_capacity(capacity)
+            .from_reader(LineEnds::new(source));
+        Records {
+            reader,
+            record: csv::ByteRecord::new(),
+            lossy: false,
+            file,
+        }
+    }
+
+    fn error(&self, message: String) -> ReadError {
+        ReadError::Format {
+            file: self.file.clone(),
+            message,
+        }
+    }
+
+    /// Reads the next record into `self.record`; its line, or `None` at the end.
+    fn advance(&mut self) -> Result<Option<usize>, ReadError> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let offset = self.record.position().map_or(0, csv::Position::byte);
+                let line = self.reader.get_mut().line_at(offset);
+                let end = self.reader.position().byte();
+                if end - offset > MAX_RECORD {
+                    return Err(self.error(refused_long(line)));
+                }
+                self.reader.get_mut().record_start = end;
+                Ok(Some(line))
+            }
+            Err(e) => {
+                let refused = match e.kind() {
+                    csv::ErrorKind::Io(io) => io
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<Refused>()),
+                    _ => None,
+                };
+                match refused {
+                    Some(Refused::Nul { line }) => Err(self.error(refused_nul(*line))),
+                    Some(Refused::Long) => {
+                        // The record being read, from its start.
+                        let offset = self.record.position().map_or(0, csv::Position::byte);
+                        let line = self.reader.get_mut().line_at(offset);
+                        Err(self.error(refused_long(line)))
+                    }
+                    None => {
+                        // I/O errors carry no position: name the line being read.
+                        let offset = e
+                            .position()
+                            .map_or_else(|| self.reader.position().byte(), csv::Position::byte);
+                        let line = self.reader.get_mut().line_at(offset);
+                        Err(self.error(format!("line {line}: cannot parse: {e}")))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next record as a row (blank ones included), or `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row>, ReadError> {
+        let mut row = Row {
+            line: 0,
+            cells: Vec::new(),
+        };
+        Ok(self.fill_row(None, &mut row, None)?.map(|_| row))
+    }
+
+    /// Reads the next record into `row`, reusing its cells' strings (a pass over a large
+    /// file then allocates almost nothing per row), with only the columns marked in `keep`
+    /// (when given) filled in. Says whether the whole record is blank (as
+    /// [`Row::is_blank`] would say of it), or `None` at the end.
+    ///
+    /// With `stamps`, a cell whose text is the one `row` already holds is left alone and
+    /// keeps its stamp; the others get this row's (see [`Stamps`]).
+    pub fn fill_row(
+        &mut self,
+        keep: Option<&[bool]>,
+        row: &mut Row,
+        mut stamps: Option<&mut Stamps>,
+    ) -> Result<Option<bool>, ReadError> {
+        let Some(line) = self.advance()? else {
+            return Ok(None);
+        };
+        row.line = line;
+        let fields = self.record.len();
+        row.cells.truncate(fields);
+        row.cells.resize(fields, Cell::Empty);
+        let now = stamps.as_deref_mut().map_or(0, |s| s.start(fields));
+        // Marks cell `index` as changed on this row.
+        let mut changed = |index: usize| {
+            if let Some(stamps) = stamps.as_deref_mut() {
+                stamps.of[index] = now;
+            }
+        };
+        // One UTF-8 check for the whole record; each field is then a slice of it (a
+        // field ends at an ASCII delimiter, quote or line end, never inside a character).
+        let whole = std::str::from_utf8(self.record.as_slice()).ok();
+        let mut blank = true;
+        for (index, cell) in row.cells.iter_mut().enumerate() {
+            let field = &self.record[index];
+            if field.is_empty() {
+                if !matches!(cell, Cell::Empty) {
+                    *cell = Cell::Empty;
+                    changed(index);
+                }
+                continue;
+            }
+            let text = match whole {
+                Some(whole) => Ok(self.record.range(index).map_or("", |r| &whole[r])),
+                None => std::str::from_utf8(field),
+            };
+            if let Some(keep) = keep
+                && !keep.get(index).copied().unwrap_or(false)
+            {
+                // Blank as `Cell::is_blank` sees it (Unicode whitespace), without a copy;
+                // once a field is not, the others need no look.
+                if blank {
+                    blank = text.is_ok_and(is_blank_text);
+                }
+                if !matches!(cell, Cell::Empty) {
+                    *cell = Cell::Empty;
+                    changed(index);
+                }
+                continue;
+            }
+            match text {
+                Ok(text) => {
+                    blank = blank && is_blank_text(text);
+                    if !matches!(cell, Cell::Text(s) if s == text) {
+                        set_text(cell, text);
+                        changed(index);
+                    }
+                }
+                // Bad bytes are replaced one field at a time as in the whole file: what
+                // ends a field (a delimiter, quote or line end) is ASCII, which also ends
+                // a malformed sequence.
+                Err(_) if self.lossy => {
+                    *cell = Cell::Text(String::from_utf8_lossy(field).into_owned());
+                    changed(index);
+                }
+                // Detection made the stream UTF-8; only a file changed since gets here.
+                Err(e) => {
+                    return Err(self.error(format!(
+                        "line {line}: cannot parse: field {}: {e}",
+                        index + 1
+                    )));
+                }
+            }
+        }
+        Ok(Some(blank && row.is_blank()))
+    }
+}
+
+/// When the cells of rows read one after another into the same [`Row`] changed: per
+/// column, the number of the row (counted from 1 over one [`Stamps`]) on which the cell
+/// got the content it has. Two equal stamps of a column mean the same content, with
+/// nothing to compare: the grouping skips the loan cells a flat export repeats on every
+/// installment row without looking at them.
+#[derive(Debug, Default)]
+pub struct Stamps {
+    now: u64,
+    of: Vec<u64>,
+}
+
+impl Stamps {
+    /// The stamps of the last row read: one per field of its record.
+    pub fn get(&self) -> &[u64] {
+        &self.of
+    }
+
+    /// Starts a row of `fields` fields: its stamp. Fields the previous record did not
+    /// have count as changed.
+    fn start(&mut self, fields: usize) -> u64 {
+        self.now += 1;
+        self.of.truncate(fields);
+        self.of.resize(fields, self.now);
+        self.now
+    }
+}
+
+/// Makes `cell` hold `text`, in the string it already has when it is a text cell.
+pub(super) fn set_text(cell: &mut Cell, text: &str) {
+    if let Cell::Text(s) = cell {
+        s.clear();
+        s.push_str(text);
+    } else {
+        *cell = Cell::Text(text.to_owned());
+    }
+}
+
+pub(super) fn io_error(file: &str, e: &io::Error) -> ReadError {
+    ReadError::Io {
+        file: file.to_string(),
+        message: io_message(e),
+    }
+}
+
+/// Reads into `buf`, retrying when a signal interrupted the read.
+pub(super) fn read_some(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match source.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            result => return result,
+        }
+    }
+}
+
+/// Turns `\r\n` and lone `\r` into `\n` as [`parse`] does, so that the csv reader gets the
+/// same bytes and quoted fields the same text, and remembers where the line ends are
+/// until the records around them were read: the csv crate's own line numbers are wrong
+/// after a CRLF or a blank line (rust-csv issues 395 and 208).
+pub(super) struct LineEnds<R> {
+    inner: R,
+    /// The last byte handed out was a `\r` turned into `\n`: a `\n` next belongs to it.
+    after_cr: bool,
+    /// Bytes handed out so far (offsets as the csv reader counts them).
+    delivered: u64,
+    /// Offsets of the `\n`s handed out but not yet known to be above a record's start.
+    newlines: VecDeque<u64>,
+    /// Line ends above the last record start asked about.
+    passed: usize,
+    /// Where the record being read starts (the end of the last one read).
+    record_start: u64,
+}
+
+/// What [`LineEnds`] refuses to hand the csv reader: a NUL byte (on this line), or more
+/// than [`MAX_RECORD`] bytes past the start of the record being read, besides what the
+/// csv reader's buffer may hold unread: the csv reader never holds a longer record.
+#[derive(Debug)]
+pub(super) enum Refused {
+    Nul { line: usize },
+    Long,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Nul { line } => f.write_str(&refused_nul(*line)),
+            Refused::Long => f.write_str("a record too long"),
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl<R: Read> LineEnds<R> {
+    pub(super) fn new(inner: R) -> LineEnds<R> {
+        LineEnds {
+            inner,
+            after_cr: false,
+            delivered: 0,
+            newlines: VecDeque::new(),
+            passed: 0,
+            record_start: 0,
+        }
+    }
+
+    /// Refuses a NUL byte among the last `kept` bytes handed out (at the start of `buf`),
+    /// and a record that grew too long.
+    fn check(&self, buf: &[u8]) -> io::Result<()> {
+        let first = self.delivered - buf.len() as u64;
+        if let Some(at) = memchr::memchr(0, buf) {
+            let at = first + at as u64;
+            let line = self.passed + 1 + self.newlines.iter().filter(|&&n| n < at).count();
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                Refused::Nul { line },
+            ));
+        }
+        if self.delivered - self.record_start > MAX_RECORD + STREAM_BUFFER as u64 {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, Refused::Long));
+        }
+        Ok(())
+    }
+
+    /// The 1-based line of a record the csv reader says starts at `offset`. The line ends
+    /// right at `offset` are blank lines the reader skipped before the record, so they
+    /// count too. Offsets must not decrease from one call to the next.
+    fn line_at(&mut self, offset: u64) -> usize {
+        while self.newlines.front().is_some_and(|&at| at < offset) {
+            self.newlines.pop_front();
+            self.passed += 1;
+        }
+        let mut start = offset;
+        while self.newlines.front() == Some(&start) {
+            self.newlines.pop_front();
+            self.passed += 1;
+            start += 1;
+        }
+        self.passed + 1
+    }
+
+    /// Rewrites line ends in place; returns how many bytes remain.
+    fn normalize(&mut self, buf: &mut [u8]) -> usize {
+        let len = buf.len();
+        let mut read = 0;
+        if std::mem::take(&mut self.after_cr) && buf.first() == Some(&b'\n') {
+            read = 1;
+        }
+        let mut written = 0;
+        while read < len {
+            let end = find_line_end(&buf[read..]).map_or(len, |i| read + i);
+            if written != read {
+                buf.copy_within(read..end, written);
+            }
+            written += end - read;
+            if end == len {
+                break;
+            }
+            self.newlines.push_back(self.delivered + written as u64);
+            let cr = buf[end] == b'\r';
+            buf[written] = b'\n';
+            written += 1;
+            read = end + 1;
+            if cr {
+                match buf.get(read) {
+                    Some(b'\n') => read += 1,
+                    Some(_) => {}
+                    None => self.after_cr = true,
+                }
+            }
+        }
+        self.delivered += written as u64;
+        written
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            // A read of only the `\n` of a split `\r\n` leaves nothing: read on.
+            let kept = self.normalize(&mut buf[..n]);
+            if kept > 0 {
+                self.check(&buf[..kept])?;
+                return Ok(kept);
+            }
+        }
+    }
+}
+
+/// The offset of the first `\r` or `\n` in `bytes`.
+pub(super) fn find_line_end(bytes: &[u8]) -> Option<usize> {
+    memchr::memchr2(b'\n', b'\r', bytes)
+}
