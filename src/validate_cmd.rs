@@ -123,11 +123,7 @@ fn read_one(path: &Path, keys: &HashMap<PathBuf, HashMap<String, String>>) -> Dr
 const READERS: usize = 16;
 
 /// Maps files on `threads` threads, keeping their order.
-fn par_map<T: Send>(
-    files: &[PathBuf],
-    threads: usize,
-    f: impl Fn(&PathBuf) -> T + Sync,
-) -> Vec<T> {
+fn par_map<T: Send>(files: &[PathBuf], threads: usize, f: impl Fn(&PathBuf) -> T + Sync) -> Vec<T> {
     let chunk = files.len().div_ceil(threads).max(1);
     let f = &f;
     std::thread::scope(|scope| {
