@@ -336,24 +336,31 @@ impl DateFormat {
     }
 }
 
+/// The date before a time of day (`15/01/2026 00:00:00`, `2026-01-15T10:30Z`): the text
+/// up to the first space or `T` after which a time starts, so that a date written with
+/// spaces keeps them (`15 janvier 2026 00:00`).
 fn strip_time(text: &str) -> &str {
     // Most dates have no time: nothing to look for.
     if memchr::memchr2(b' ', b'T', text.as_bytes()).is_none() {
         return text;
     }
-    for sep in [' ', 'T'] {
-        if let Some((date, time)) = text.split_once(sep) {
-            let t = time.trim();
-            if t.len() >= 4
-                && t.contains(':')
-                && t.chars()
-                    .all(|c| c.is_ascii_digit() || ":.+-Z ".contains(c) || c.is_alphabetic())
-            {
-                return date.trim_end();
-            }
+    for (at, sep) in text.match_indices([' ', 'T']) {
+        if is_time(text[at + sep.len()..].trim()) {
+            return text[..at].trim_end();
         }
     }
     text
+}
+
+/// A time of day, its zone or AM/PM after it: it starts with the hour, one or two
+/// digits, and a colon.
+fn is_time(t: &str) -> bool {
+    let hour = t.bytes().take_while(u8::is_ascii_digit).count();
+    t.len() >= 4
+        && (1..=2).contains(&hour)
+        && t.as_bytes().get(hour) == Some(&b':')
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || ":.+-Z ".contains(c) || c.is_alphabetic())
 }
 
 /// A date in text with no declared format: ISO only, and an error that says which
@@ -424,6 +431,20 @@ mod tests {
         assert_eq!(named.parse_date("05-Sep-2026").unwrap(), ymd(2026, 9, 5));
         let short = DateFormat::parse("d.m.yy").unwrap();
         assert_eq!(short.parse_date("5.1.26").unwrap(), ymd(2026, 1, 5));
+        // A time after a date written with spaces (found by the fuzzer).
+        let spaced = DateFormat::parse("dd mmmm yyyy").unwrap();
+        for text in [
+            "15 janvier 2026 00:00:00",
+            "15 janvier 2026T10:30",
+            "15 janvier 2026 10:30 PM",
+        ] {
+            assert_eq!(spaced.parse_date(text).unwrap(), ymd(2026, 1, 15), "{text}");
+        }
+        let spaced = DateFormat::parse("dd mm yyyy").unwrap();
+        assert_eq!(
+            spaced.parse_date("15 01 2026 00:00").unwrap(),
+            ymd(2026, 1, 15)
+        );
     }
 
     proptest::proptest! {

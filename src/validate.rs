@@ -594,7 +594,9 @@ fn borrower_amount(
                     format!("amount {a} is not positive"),
                 );
             }
-            *total = total.map(|t| t + a);
+            // A total past `Decimal`'s range (amounts near 10^28) is unknown, as when an
+            // amount cannot be read, rather than a panic.
+            *total = total.and_then(|t| t.checked_add(a));
         }
         None => *total = None,
     }
@@ -777,9 +779,11 @@ fn check_schedule(
 /// checks on JSON and on a typed draft).
 struct ScheduleRun {
     previous: Option<NaiveDate>,
-    /// The principal so far; None once one could not be read.
+    /// The principal so far; None once one could not be read, or the total left
+    /// `Decimal`'s range.
     principal: Option<Decimal>,
-    interest: Decimal,
+    /// The interest so far; None once it left `Decimal`'s range.
+    interest: Option<Decimal>,
 }
 
 impl ScheduleRun {
@@ -787,7 +791,7 @@ impl ScheduleRun {
         ScheduleRun {
             previous: None,
             principal: Some(Decimal::ZERO),
-            interest: Decimal::ZERO,
+            interest: Some(Decimal::ZERO),
         }
     }
 
@@ -839,9 +843,9 @@ impl ScheduleRun {
                     );
                 }
                 if key == "principal" {
-                    self.principal = self.principal.map(|t| t + a);
+                    self.principal = self.principal.and_then(|t| t.checked_add(a));
                 } else {
-                    self.interest += a;
+                    self.interest = self.interest.and_then(|t| t.checked_add(a));
                 }
             }
             None if key == "principal" => self.principal = None,
@@ -864,7 +868,7 @@ impl ScheduleRun {
                 ),
             );
         }
-        if self.interest.is_zero() {
+        if self.interest.as_ref().is_some_and(Decimal::is_zero) {
             c.push(
                 "interest-zero",
                 "schedule",

@@ -414,7 +414,7 @@ pub fn ole_workbook(path: &Path) -> io::Result<Result<Kind, Refusal>> {
 fn ole_names(file: &mut File, len: u64) -> io::Result<Option<Vec<String>>> {
     const END: u32 = 0xFFFF_FFFE;
     let header = read_at(file, 0, 512)?;
-    let (Some(shift), Some(fat_count), Some(mut sector), Some(mut difat_sector)) = (
+    let (Some(shift), Some(_), Some(mut sector), Some(mut difat_sector)) = (
         u16_at(&header, 0x1E),
         u32_at(&header, 0x2C),
         u32_at(&header, 0x30),
@@ -431,12 +431,16 @@ fn ole_names(file: &mut File, len: u64) -> io::Result<Option<Vec<String>>> {
     let offset = |s: u32| (u64::from(s) + 1) * sector_size;
     // The FAT's sectors: 109 in the header, the rest in a chain of DIFAT sectors.
     let per_sector = usize::try_from(sector_size / 4).unwrap_or(128);
+    // Every entry that names a sector, whatever the header's count says, as calamine
+    // reads them: a count of 0 hid the FAT from this walk, and calamine then followed a
+    // looping directory until memory ran out (found by fuzzing).
+    let names_sector = |s: &u32| *s < 0xFFFF_FFFC;
     let mut fat_sectors: Vec<u32> = (0..109)
         .filter_map(|i| u32_at(&header, 0x4C + 4 * i))
-        .take(usize::try_from(fat_count).unwrap_or(0))
+        .filter(names_sector)
         .collect();
     let mut hops = 0;
-    while (fat_sectors.len() as u64) < u64::from(fat_count) && u64::from(difat_sector) < sectors {
+    while u64::from(difat_sector) < sectors {
         hops += 1;
         if hops > sectors {
             return Ok(None);
@@ -446,7 +450,11 @@ fn ole_names(file: &mut File, len: u64) -> io::Result<Option<Vec<String>>> {
             offset(difat_sector),
             usize::try_from(sector_size).unwrap_or(512),
         )?;
-        fat_sectors.extend((0..per_sector - 1).filter_map(|i| u32_at(&block, 4 * i)));
+        fat_sectors.extend(
+            (0..per_sector - 1)
+                .filter_map(|i| u32_at(&block, 4 * i))
+                .filter(names_sector),
+        );
         difat_sector = u32_at(&block, 4 * (per_sector - 1)).unwrap_or(END);
     }
     // The directory's chain of sectors, through the FAT.

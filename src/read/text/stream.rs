@@ -261,8 +261,10 @@ impl Records {
                 stamps.of[index] = now;
             }
         };
-        // One UTF-8 check for the whole record; each field is then a slice of it (a
-        // field ends at an ASCII delimiter, quote or line end, never inside a character).
+        // One UTF-8 check for the whole record; each field is then a slice of it. A field
+        // ends at an ASCII delimiter, quote or line end, so inside a character only when
+        // bad bytes on either side of it make one (after a UTF-8 mark, where bad bytes
+        // are replaced): that field is checked on its own (found by fuzzing: a panic).
         let whole = std::str::from_utf8(self.record.as_slice()).ok();
         let mut blank = true;
         for (index, cell) in row.cells.iter_mut().enumerate() {
@@ -274,8 +276,8 @@ impl Records {
                 }
                 continue;
             }
-            let text = match whole {
-                Some(whole) => Ok(self.record.range(index).map_or("", |r| &whole[r])),
+            let text = match whole.and_then(|whole| whole.get(self.record.range(index)?)) {
+                Some(text) => Ok(text),
                 None => std::str::from_utf8(field),
             };
             if let Some(keep) = keep
