@@ -18,6 +18,12 @@ use crate::read::{Cell, Origin, Row, Table};
 use crate::reference::Cache;
 use crate::template::{Combine, FieldDef, InputSpec, NameSplit, scalar_text};
 
+/// Amounts from a quadrillion up are refused: no loan is that large in any currency,
+/// and sums of amounts (a loan's borrowers, a batch's totals) then stay far inside the
+/// decimal range.
+const MAX_AMOUNT: rust_decimal::Decimal =
+    rust_decimal::Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
 /// A typed value read from a cell or a constant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -532,7 +538,14 @@ impl Bound {
                 Cell::Text(t) => self.number.parse(t).map(|d| Value::Money(Money(d))),
                 Cell::Date(_) => Err("is a date cell, not an amount".into()),
                 _ => Err("is not a number".into()),
-            },
+            }
+            .and_then(|value| match value {
+                // Sums of amounts stay far inside the decimal range (about 7.9e28).
+                Value::Money(m) if self.kind == Kind::Money && m.0.abs() >= MAX_AMOUNT => Err(
+                    "is too large for an amount (a quadrillion or more): is it an id or a phone number in the wrong column?".into(),
+                ),
+                other => Ok(other),
+            }),
             Kind::Date => match cell {
                 Cell::Date(d) => Ok(Value::Date(*d)),
                 Cell::Number(n) => match &self.date_format {

@@ -337,3 +337,42 @@ fn a_read_error_part_way_through_leaves_no_half_batch() {
         .collect();
     assert!(left.is_empty(), "left in the folder: {left:?}");
 }
+
+#[test]
+fn amounts_too_large_for_a_loan_fail_their_loan_without_overflow() {
+    // Two members' amounts whose sum would pass the decimal range (about 7.9e28).
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("samples/per-borrower/borrowers.csv").unwrap();
+    let huge = "50000000000000000000000000000";
+    let edited: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            1 => line.replace("\"1,500,000\"", huge),
+            2 => line.replace("\"800,000\"", huge),
+            _ => line.to_string(),
+        })
+        .collect();
+    let borrowers = dir.path().join("borrowers.csv");
+    std::fs::write(&borrowers, edited.join("\n")).unwrap();
+    let out = dir.path().join("out");
+    let run = kiva(&[
+        "convert",
+        &arg(&borrowers),
+        "samples/per-borrower/schedule.csv",
+        "-t",
+        "templates/per-borrower.toml",
+        "-o",
+        &arg(&out),
+        "-q",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for row in [2, 3] {
+        let line = format!(
+            "kiva-drafts: error: loan 'G-0107': {}, row {row}, column 'Amount (UGX)': '{huge}' is too large for an amount (a quadrillion or more): is it an id or a phone number in the wrong column?",
+            borrowers.display()
+        );
+        assert!(run.stderr.contains(&line), "{}", run.stderr);
+    }
+    assert_eq!(drafts(&out).len(), 4);
+}
