@@ -29,7 +29,8 @@
 //!              group/build.rs               a loan's draft; members due on one schedule
 //!              group/terms.rs + amortize/   schedules generated from loan terms
 //! draft        draft.rs                     the loan_draft model; the only field names
-//! validate     validate.rs                  Kiva's rules -> diagnostics (errors, warnings)
+//! validate     validate/                    Kiva's rules: rules (the table), group, borrowers,
+//!                                           values, schedule, images, batch
 //! emit         emit.rs                      safe file names, atomic writes, our folder
 //! report       report.rs, annotate.rs       findings as JSON/CSV; annotated workbook
 //! convert      convert/mod.rs               the command: read -> group -> write
