@@ -11,8 +11,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kiva_drafts::draft::{Entrep, LoanDraft, ScheduleItem};
-use server::{CLIENT_ID, CLIENT_SECRET, Config, DraftRequest, Fault, PARTNER_ID, Server};
+use server::{
+    CLIENT_ID, CLIENT_SECRET, Config, DraftRequest, Fault, PARTNER_ID, Server, loan, synthetic,
+};
 
 struct Run {
     code: i32,
@@ -59,49 +60,6 @@ fn run(mut cmd: Command) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
-}
-
-fn money(text: &str) -> kiva_drafts::money::Money {
-    text.parse().unwrap()
-}
-
-/// A valid individual loan draft, different for each `i`.
-fn loan(i: usize) -> LoanDraft {
-    LoanDraft {
-        currency: Some("USD".into()),
-        disburse_time: Some("2026-01-15".into()),
-        loanuse: Some(format!("to buy stock for shop number {i}")),
-        entreps: vec![Entrep {
-            first_name: Some("Ana".into()),
-            last_name: Some(format!("Nuñez {i}")),
-            gender: Some("female".into()),
-            client_id: Some(format!("C{i:04}")),
-            loan_id: Some(format!("L{i:04}")),
-            amount: Some(money("500")),
-        }],
-        schedule: vec![ScheduleItem {
-            date: "2026-02-15".into(),
-            principal: money("500"),
-            interest: money("12.50"),
-        }],
-        ..LoanDraft::default()
-    }
-}
-
-/// A drafts folder like `convert` writes: `L0000.json`... for loan keys `LN/0000`...,
-/// a `summary.json` naming them, and the marker.
-fn synthetic(n: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut entries = Vec::new();
-    for i in 0..n {
-        let file = format!("L{i:04}.json");
-        std::fs::write(dir.path().join(&file), loan(i).to_pretty_json()).unwrap();
-        entries.push(serde_json::json!({"file": file, "loan_key": format!("LN/{i:04}")}));
-    }
-    let summary = serde_json::json!({"loans": n, "drafts": entries});
-    std::fs::write(dir.path().join("summary.json"), summary.to_string()).unwrap();
-    std::fs::write(dir.path().join(".kiva-drafts"), "Written by kiva-drafts.\n").unwrap();
-    dir
 }
 
 /// The drafts `convert` writes for the per-loan sample (six loans).

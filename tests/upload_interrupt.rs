@@ -18,8 +18,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kiva_drafts::draft::{Entrep, LoanDraft, ScheduleItem};
-use server::{CLIENT_ID, CLIENT_SECRET, Config, DraftRequest, Fault, Server};
+use server::{CLIENT_ID, CLIENT_SECRET, Config, DraftRequest, Fault, Server, synthetic};
 
 /// The longest any step may take before the test fails (a loaded 2-core machine
 /// takes well under a second for each).
@@ -164,47 +163,6 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
         assert!(start.elapsed() < PATIENCE, "gave up waiting: {what}");
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-fn money(text: &str) -> kiva_drafts::money::Money {
-    text.parse().unwrap()
-}
-
-/// A valid individual loan draft, different for each `i`.
-fn loan(i: usize) -> LoanDraft {
-    LoanDraft {
-        currency: Some("USD".into()),
-        disburse_time: Some("2026-01-15".into()),
-        loanuse: Some(format!("to buy stock for shop number {i}")),
-        entreps: vec![Entrep {
-            first_name: Some("Ana".into()),
-            last_name: Some(format!("Nuñez {i}")),
-            gender: Some("female".into()),
-            client_id: Some(format!("C{i:04}")),
-            loan_id: Some(format!("L{i:04}")),
-            amount: Some(money("500")),
-        }],
-        schedule: vec![ScheduleItem {
-            date: "2026-02-15".into(),
-            principal: money("500"),
-            interest: money("12.50"),
-        }],
-        ..LoanDraft::default()
-    }
-}
-
-/// `L0000.json`... with a `summary.json` naming them.
-fn synthetic(n: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut entries = Vec::new();
-    for i in 0..n {
-        let file = format!("L{i:04}.json");
-        std::fs::write(dir.path().join(&file), loan(i).to_pretty_json()).unwrap();
-        entries.push(serde_json::json!({"file": file, "loan_key": format!("LN/{i:04}")}));
-    }
-    let summary = serde_json::json!({"loans": n, "drafts": entries});
-    std::fs::write(dir.path().join("summary.json"), summary.to_string()).unwrap();
-    dir
 }
 
 /// Draft file name -> SHA-256 of its bytes.

@@ -736,3 +736,47 @@ fn random() -> u64 {
     );
     hasher.finish()
 }
+
+// --- drafts to upload -----------------------------------------------------------
+
+/// An amount from its text.
+pub fn money(text: &str) -> kiva_drafts::money::Money {
+    text.parse().unwrap()
+}
+
+/// A valid individual loan draft, different for each `i`.
+pub fn loan(i: usize) -> kiva_drafts::draft::LoanDraft {
+    kiva_drafts::draft::LoanDraft {
+        currency: Some("USD".into()),
+        disburse_time: Some("2026-01-15".into()),
+        loanuse: Some(format!("to buy stock for shop number {i}")),
+        entreps: vec![kiva_drafts::draft::Entrep {
+            first_name: Some("Ana".into()),
+            last_name: Some(format!("Nuñez {i}")),
+            gender: Some("female".into()),
+            client_id: Some(format!("C{i:04}")),
+            loan_id: Some(format!("L{i:04}")),
+            amount: Some(money("500")),
+        }],
+        schedule: vec![kiva_drafts::draft::ScheduleItem {
+            date: "2026-02-15".into(),
+            principal: money("500"),
+            interest: money("12.50"),
+        }],
+        ..kiva_drafts::draft::LoanDraft::default()
+    }
+}
+
+/// A folder of `n` drafts to upload, `L0000.json`... with a `summary.json` naming them.
+pub fn synthetic(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = Vec::new();
+    for i in 0..n {
+        let file = format!("L{i:04}.json");
+        std::fs::write(dir.path().join(&file), loan(i).to_pretty_json()).unwrap();
+        entries.push(serde_json::json!({"file": file, "loan_key": format!("LN/{i:04}")}));
+    }
+    let summary = serde_json::json!({"loans": n, "drafts": entries});
+    std::fs::write(dir.path().join("summary.json"), summary.to_string()).unwrap();
+    dir
+}
