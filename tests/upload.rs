@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use server::{
-    CLIENT_ID, CLIENT_SECRET, Config, DraftRequest, Fault, PARTNER_ID, Server, loan, synthetic,
+    CLIENT_ID, CLIENT_SECRET, Config, DraftRequest, Fault, PARTNER_ID, Server, binary, loan,
+    synthetic,
 };
 
 struct Run {
@@ -21,35 +22,10 @@ struct Run {
     stderr: String,
 }
 
-/// The binary with no credentials and no proxy from the environment.
-fn binary() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kiva-drafts"));
-    for var in [
-        "KIVA_CLIENT_ID",
-        "KIVA_CLIENT_SECRET",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
 /// `upload DIR` against `server` with the right credentials and fast retries.
 fn upload(dir: &Path, server: &Server, extra: &[&str]) -> Command {
-    let mut cmd = binary();
-    cmd.arg("upload")
-        .arg(dir)
-        .args(["--api-url", &server.api_url()])
-        .args(["--auth-url", &server.auth_url()])
-        .args(["--retry-delay-ms", "1"])
-        .args(extra)
-        .env("KIVA_CLIENT_ID", CLIENT_ID)
-        .env("KIVA_CLIENT_SECRET", CLIENT_SECRET);
+    let mut cmd = server.upload_command(dir);
+    cmd.args(["--retry-delay-ms", "1"]).args(extra);
     cmd
 }
 

@@ -18,39 +18,16 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use server::{CLIENT_ID, CLIENT_SECRET, Config, DraftRequest, Fault, Server, synthetic};
+use server::{Config, DraftRequest, Fault, Server, synthetic};
 
 /// The longest any step may take before the test fails (a loaded 2-core machine
 /// takes well under a second for each).
 const PATIENCE: Duration = Duration::from_secs(30);
 
-fn binary() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kiva-drafts"));
-    for var in [
-        "KIVA_CLIENT_ID",
-        "KIVA_CLIENT_SECRET",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
 /// `upload DIR` against `server` with the right credentials.
 fn upload(dir: &Path, server: &Server, extra: &[&str]) -> Command {
-    let mut cmd = binary();
-    cmd.arg("upload")
-        .arg(dir)
-        .args(["--api-url", &server.api_url()])
-        .args(["--auth-url", &server.auth_url()])
-        .args(extra)
-        .env("KIVA_CLIENT_ID", CLIENT_ID)
-        .env("KIVA_CLIENT_SECRET", CLIENT_SECRET);
+    let mut cmd = server.upload_command(dir);
+    cmd.args(extra);
     cmd
 }
 

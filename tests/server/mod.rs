@@ -780,3 +780,35 @@ pub fn synthetic(n: usize) -> tempfile::TempDir {
     std::fs::write(dir.path().join("summary.json"), summary.to_string()).unwrap();
     dir
 }
+
+/// The binary with no credentials and no proxy from the environment.
+pub fn binary() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kiva-drafts"));
+    for var in [
+        "KIVA_CLIENT_ID",
+        "KIVA_CLIENT_SECRET",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+impl Server {
+    /// `upload DIR` against this server with the right credentials.
+    pub fn upload_command(&self, dir: &std::path::Path) -> std::process::Command {
+        let mut cmd = binary();
+        cmd.arg("upload")
+            .arg(dir)
+            .args(["--api-url", &self.api_url()])
+            .args(["--auth-url", &self.auth_url()])
+            .env("KIVA_CLIENT_ID", CLIENT_ID)
+            .env("KIVA_CLIENT_SECRET", CLIENT_SECRET);
+        cmd
+    }
+}
