@@ -90,6 +90,27 @@ fn contains(haystack: &[String], needle: &[&str]) -> bool {
             .any(|w| w.iter().zip(needle).all(|(a, b)| a == b))
 }
 
+/// A target and its phrases, each with its words.
+type SplitPhrases = Vec<(&'static str, Vec<(&'static str, Vec<&'static str>)>)>;
+
+/// The dictionary's phrases split into words, once: a sheet of 100,000 columns asks for
+/// the candidates of each header.
+fn split_phrases() -> &'static SplitPhrases {
+    static SPLIT: std::sync::LazyLock<SplitPhrases> = std::sync::LazyLock::new(|| {
+        PHRASES
+            .iter()
+            .map(|(target, phrases)| {
+                let split = phrases
+                    .iter()
+                    .map(|phrase| (*phrase, phrase.split(' ').collect()))
+                    .collect();
+                (*target, split)
+            })
+            .collect()
+    });
+    &SPLIT
+}
+
 /// Every target whose phrase the header is or contains, best first.
 pub fn candidates(header: &str) -> Vec<Candidate> {
     let header_words = words(header).words;
@@ -97,10 +118,9 @@ pub fn candidates(header: &str) -> Vec<Candidate> {
         return Vec::new();
     }
     let mut out: Vec<Candidate> = Vec::new();
-    for (target, phrases) in PHRASES {
+    for (target, phrases) in split_phrases() {
         let mut best: Option<Candidate> = None;
-        for phrase in *phrases {
-            let p: Vec<&str> = phrase.split(' ').collect();
+        for (phrase, p) in phrases {
             #[allow(clippy::cast_possible_truncation)]
             let len = p.len() as u32;
             let score = if header_words
@@ -109,7 +129,7 @@ pub fn candidates(header: &str) -> Vec<Candidate> {
                 .eq(p.iter().copied())
             {
                 100 + len
-            } else if contains(&header_words, &p) {
+            } else if contains(&header_words, p) {
                 #[allow(clippy::cast_possible_truncation)]
                 let extra = (header_words.len() - p.len()) as u32;
                 (50 + 10 * len).saturating_sub(2 * extra).max(1)
