@@ -701,8 +701,9 @@ fn csv_with_100_000_columns() {
 }
 
 #[test]
-#[ignore = "inspect takes 45 s on 100,000 columns in a debug build (6 s in release)"]
 fn inspect_100_000_columns() {
+    // About 3 s in a debug build (0.6 s in release): the header dictionary and the date
+    // formats are prepared once, not for each column.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wide.csv");
     wide_csv(&path, 100_000);

@@ -24,6 +24,13 @@ pub struct Header {
 }
 
 fn looks_like_value(text: &str) -> bool {
+    // Parsed once: this runs for every cell of the first rows.
+    static FORMATS: std::sync::LazyLock<Vec<DateFormat>> = std::sync::LazyLock::new(|| {
+        ["dd/mm/yyyy", "mm/dd/yyyy", "yyyy-mm-dd", "dd-mmm-yyyy"]
+            .iter()
+            .filter_map(|f| DateFormat::parse(f).ok())
+            .collect()
+    });
     let t = text.trim();
     let numeric = t
         .trim_start_matches(['-', '+', '(', '$'])
@@ -31,11 +38,7 @@ fn looks_like_value(text: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_digit())
         && t.chars().filter(|c| c.is_alphabetic()).count() <= 4;
-    numeric
-        || ["dd/mm/yyyy", "mm/dd/yyyy", "yyyy-mm-dd", "dd-mmm-yyyy"]
-            .iter()
-            .filter_map(|f| DateFormat::parse(f).ok())
-            .any(|f| f.parse_date(t).is_ok())
+    numeric || FORMATS.iter().any(|f| f.parse_date(t).is_ok())
 }
 
 /// A header label: text that is not a number or a date.

@@ -242,14 +242,17 @@ fn is_bool_word(s: &str) -> bool {
 /// Formats that read every value, the decided one first; for day/month pairs that
 /// both read everything, both are kept.
 fn date_formats(values: &[&str]) -> (Vec<String>, Option<String>) {
+    // Parsed once: a sheet of 100,000 columns profiles each of them.
+    static PARSED: std::sync::LazyLock<Vec<DateFormat>> = std::sync::LazyLock::new(|| {
+        DATE_FORMATS
+            .iter()
+            .filter_map(|f| DateFormat::parse(f).ok())
+            .collect()
+    });
     if values.is_empty() {
         return (Vec::new(), None);
     }
-    let parsed: Vec<DateFormat> = DATE_FORMATS
-        .iter()
-        .filter_map(|f| DateFormat::parse(f).ok())
-        .collect();
-    let fits: Vec<&DateFormat> = parsed
+    let fits: Vec<&DateFormat> = PARSED
         .iter()
         .filter(|f| values.iter().all(|v| f.parse_date(v).is_ok()))
         .collect();

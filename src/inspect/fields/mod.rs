@@ -8,6 +8,8 @@
 //! `Femme`/`Homme`, `Mujer`/`Hombre`, `Feminino`/`Masculino`), repayment
 //! frequencies and amortization methods, currencies named in a header (`Amount (UGX)`).
 
+use std::collections::HashMap;
+
 use crate::money;
 
 mod phrases;
@@ -90,25 +92,36 @@ fn contains(haystack: &[String], needle: &[&str]) -> bool {
             .any(|w| w.iter().zip(needle).all(|(a, b)| a == b))
 }
 
-/// A target and its phrases, each with its words.
-type SplitPhrases = Vec<(&'static str, Vec<(&'static str, Vec<&'static str>)>)>;
+/// The dictionary's phrases by their first word, split into words once: a sheet of
+/// 100,000 columns asks for the candidates of each header, and a header only needs the
+/// phrases that start with one of its words. Each phrase keeps its place in [`PHRASES`]
+/// (target, then phrase), which settles ties as reading the list in order would.
+fn phrases_by_first_word() -> &'static HashMap<&'static str, Vec<Phrase>> {
+    static INDEX: std::sync::LazyLock<HashMap<&str, Vec<Phrase>>> =
+        std::sync::LazyLock::new(|| {
+            let mut index: HashMap<&str, Vec<Phrase>> = HashMap::new();
+            for (entry, (_, phrases)) in PHRASES.iter().enumerate() {
+                for (order, phrase) in phrases.iter().enumerate() {
+                    let words: Vec<&str> = phrase.split(' ').collect();
+                    index.entry(words[0]).or_default().push(Phrase {
+                        entry,
+                        order,
+                        words,
+                    });
+                }
+            }
+            index
+        });
+    &INDEX
+}
 
-/// The dictionary's phrases split into words, once: a sheet of 100,000 columns asks for
-/// the candidates of each header.
-fn split_phrases() -> &'static SplitPhrases {
-    static SPLIT: std::sync::LazyLock<SplitPhrases> = std::sync::LazyLock::new(|| {
-        PHRASES
-            .iter()
-            .map(|(target, phrases)| {
-                let split = phrases
-                    .iter()
-                    .map(|phrase| (*phrase, phrase.split(' ').collect()))
-                    .collect();
-                (*target, split)
-            })
-            .collect()
-    });
-    &SPLIT
+/// A phrase of the dictionary, split into words.
+struct Phrase {
+    /// Its target's place in [`PHRASES`].
+    entry: usize,
+    /// Its place among the target's phrases.
+    order: usize,
+    words: Vec<&'static str>,
 }
 
 /// Every target whose phrase the header is or contains, best first.
@@ -117,35 +130,48 @@ pub fn candidates(header: &str) -> Vec<Candidate> {
     if header_words.is_empty() {
         return Vec::new();
     }
-    let mut out: Vec<Candidate> = Vec::new();
-    for (target, phrases) in split_phrases() {
-        let mut best: Option<Candidate> = None;
-        for (phrase, p) in phrases {
+    let index = phrases_by_first_word();
+    // The best phrase of each target: (score, its order among the target's phrases).
+    let mut best: HashMap<usize, (u32, usize)> = HashMap::new();
+    let mut looked = Vec::new();
+    for word in &header_words {
+        if looked.contains(&word.as_str()) {
+            continue;
+        }
+        looked.push(word.as_str());
+        for p in index.get(word.as_str()).into_iter().flatten() {
             #[allow(clippy::cast_possible_truncation)]
-            let len = p.len() as u32;
+            let len = p.words.len() as u32;
             let score = if header_words
                 .iter()
                 .map(String::as_str)
-                .eq(p.iter().copied())
+                .eq(p.words.iter().copied())
             {
                 100 + len
-            } else if contains(&header_words, p) {
+            } else if contains(&header_words, &p.words) {
                 #[allow(clippy::cast_possible_truncation)]
-                let extra = (header_words.len() - p.len()) as u32;
+                let extra = (header_words.len() - p.words.len()) as u32;
                 (50 + 10 * len).saturating_sub(2 * extra).max(1)
             } else {
                 continue;
             };
-            if best.as_ref().is_none_or(|b| score > b.score) {
-                best = Some(Candidate {
-                    target,
-                    score,
-                    phrase,
-                });
+            let better = |&(s, order): &(u32, usize)| score > s || (score == s && p.order < order);
+            if best.get(&p.entry).is_none_or(better) {
+                best.insert(p.entry, (score, p.order));
             }
         }
-        out.extend(best);
     }
+    let mut out: Vec<Candidate> = best
+        .into_iter()
+        .map(|(entry, (score, order))| {
+            let (target, phrases) = PHRASES[entry];
+            Candidate {
+                target,
+                score,
+                phrase: phrases[order],
+            }
+        })
+        .collect();
     out.sort_by(|a, b| b.score.cmp(&a.score).then(a.target.cmp(b.target)));
     out
 }
