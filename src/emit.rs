@@ -62,26 +62,9 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<Vec<PathBuf>, EmitError> {
     }
 }
 
-/// The draft files listed by a previous run's summary (read through a typed struct: a
-/// large summary lists every source row, which is skipped instead of built as a tree).
+/// The draft files listed by a previous run's summary.
 fn previous_drafts(dir: &Path) -> Vec<PathBuf> {
-    #[derive(serde::Deserialize)]
-    struct Entry {
-        file: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Summary {
-        #[serde(default)]
-        drafts: Vec<Entry>,
-    }
-    let Ok(text) = std::fs::read_to_string(dir.join(SUMMARY)) else {
-        return Vec::new();
-    };
-    let Ok(summary) = serde_json::from_str::<Summary>(&text) else {
-        return Vec::new();
-    };
-    summary
-        .drafts
+    summary_drafts(dir)
         .into_iter()
         .filter(|d| is_plain_file_name(&d.file))
         .map(|d| dir.join(d.file))
@@ -100,24 +83,74 @@ fn is_plain_file_name(name: &str) -> bool {
 
 /// Loan keys by file name, from `summary.json` when there is one.
 pub fn loan_keys(dir: &Path) -> HashMap<String, String> {
-    // Only `drafts[].file` and `loan_key` are read; the rest of a large summary (every
-    // source row) is skipped by the parser instead of being built as a JSON tree.
-    #[derive(serde::Deserialize)]
-    struct Entry {
-        file: String,
-        loan_key: String,
-    }
+    summary_drafts(dir)
+        .into_iter()
+        .filter_map(|d| Some((d.file, d.loan_key?)))
+        .collect()
+}
+
+/// A draft as a summary lists it.
+#[derive(serde::Deserialize)]
+struct SummaryDraft {
+    file: String,
+    #[serde(default)]
+    loan_key: Option<String>,
+}
+
+/// The drafts a folder's `summary.json` lists; none when it has no summary or one that
+/// cannot be read. Only `drafts[].file` and `loan_key` are kept: the rest of a large
+/// summary (every source row) is skipped by the parser, and the file is read as a stream,
+/// so that a damaged summary of any size costs no more memory than the list.
+fn summary_drafts(dir: &Path) -> Vec<SummaryDraft> {
     #[derive(serde::Deserialize)]
     struct Summary {
         #[serde(default)]
-        drafts: Vec<Entry>,
+        drafts: Vec<SummaryDraft>,
     }
-    let Ok(text) = std::fs::read_to_string(dir.join(SUMMARY)) else {
-        return HashMap::new();
+    let Ok(file) = std::fs::File::open(dir.join(SUMMARY)) else {
+        return Vec::new();
     };
-    serde_json::from_str::<Summary>(&text)
-        .map(|s| s.drafts.into_iter().map(|d| (d.file, d.loan_key)).collect())
-        .unwrap_or_default()
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    serde_json::from_reader::<_, Summary>(reader).map_or_else(|_| Vec::new(), |s| s.drafts)
+}
+
+/// The largest draft file read: 64 MB. A draft holds one photo (10 MB by default, a
+/// third more as base64) and the loan's text and schedule, a few hundred KB at most; a
+/// larger `.json` in a drafts folder is something else, and is not read into memory.
+pub const MAX_DRAFT_BYTES: u64 = 64 << 20;
+
+/// Why a draft file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadDraftError {
+    /// The system's reason, for the user ("permission denied").
+    #[error("cannot read: {0}")]
+    Io(String),
+    #[error(
+        "is {} MB, more than a draft can be ({} MB: a photo and the loan's text): not a draft; move it out of the folder",
+        .0.div_ceil(1 << 20),
+        MAX_DRAFT_BYTES >> 20
+    )]
+    TooLarge(u64),
+}
+
+/// Reads a draft file, refusing one over [`MAX_DRAFT_BYTES`] without reading it (and
+/// reading no more than that, should it grow meanwhile).
+pub fn read_draft(path: &Path) -> Result<Vec<u8>, ReadDraftError> {
+    use std::io::Read as _;
+    let cannot = |e: &std::io::Error| ReadDraftError::Io(io_message(e));
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    let size = file.metadata().map_err(|e| cannot(&e))?.len();
+    if size > MAX_DRAFT_BYTES {
+        return Err(ReadDraftError::TooLarge(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(MAX_DRAFT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_DRAFT_BYTES {
+        return Err(ReadDraftError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Writes `contents` to `path` atomically.

@@ -96,8 +96,8 @@ fn read_one(path: &Path, keys: &HashMap<PathBuf, HashMap<String, String>>) -> Dr
                 .map(|s| s.to_string_lossy().to_string())
                 .unwrap_or_default()
         });
-    let json = std::fs::read(path)
-        .map_err(|e| format!("cannot read: {}", crate::read::text::io_message(&e)))
+    let json = crate::emit::read_draft(path)
+        .map_err(|e| e.to_string())
         .and_then(|bytes| {
             serde_json::from_slice::<Value>(&bytes).map_err(|e| {
                 format!(

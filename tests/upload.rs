@@ -700,6 +700,29 @@ fn drafts_with_validation_errors_are_listed_and_not_sent() {
 }
 
 #[test]
+fn a_huge_json_file_in_the_folder_is_refused_unread_and_the_rest_sent() {
+    // 3 GB that take no disk (sparse): not a draft, and never read into memory.
+    let dir = synthetic(3);
+    std::fs::File::create(dir.path().join("huge.json"))
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let server = Server::start(Config::default());
+    let done = run(upload(dir.path(), &server, &[]));
+    assert_eq!(done.code, 1, "{}\n{}", done.stdout, done.stderr);
+    assert!(
+        done.stderr.contains(
+            "kiva-drafts: error: huge.json: not sent: not-a-draft: is 3072 MB, more than a draft can be (64 MB: a photo and the loan's text): not a draft; move it out of the folder\n"
+        ),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(server.stats().total_stored(), 3);
+    let rows = results(dir.path());
+    assert_eq!(rows["huge.json"]["status"], "invalid");
+}
+
+#[test]
 fn a_token_refused_again_after_renewal_stops_the_upload() {
     let dir = synthetic(10);
     let server = Server::start(Config {

@@ -364,3 +364,27 @@ fn annotated_workbook_keeps_sheets_and_cell_types_of_a_workbook_input() {
     assert_eq!(schedule.height(), 58);
     assert!(schedule.rows().skip(1).all(|r| text(&r[5]) == "OK"));
 }
+
+#[test]
+fn a_huge_json_file_or_summary_in_the_folder_is_not_read_into_memory() {
+    // 3 GB files that take no disk (sparse): a `.json` that is not a draft, and a damaged
+    // summary.json. Neither is read whole: the draft is refused by its size, the summary
+    // is read as a stream and fails at its first byte (its keys are then the file names).
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "A.json", &complete());
+    let sparse = |name: &str| {
+        std::fs::File::create(dir.path().join(name))
+            .unwrap()
+            .set_len(3 << 30)
+            .unwrap();
+    };
+    sparse("huge.json");
+    sparse("summary.json");
+    let run = kiva(&["validate", &arg(dir.path()), "--today", TODAY]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "error json-syntax: 1 in 1 draft\n  error 'huge': is 3072 MB, more than a draft can be (64 MB: a photo and the loan's text): not a draft; move it out of the folder [json-syntax]\n\
+         checked 2 drafts: 1 with errors, 0 with warnings\n"
+    );
+}

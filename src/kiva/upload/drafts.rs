@@ -29,8 +29,7 @@ impl Draft {
 
     /// The bytes to send: the file as it was when checked.
     pub(super) fn load(&self) -> Result<Arc<[u8]>, String> {
-        let bytes = std::fs::read(&self.path)
-            .map_err(|e| format!("cannot read {}: {}", self.file, io_message(&e)))?;
+        let bytes = emit::read_draft(&self.path).map_err(|e| format!("{}: {e}", self.file))?;
         if sha256_hex(&bytes) != self.sha256 {
             return Err(format!(
                 "{} changed after the upload started; rerun to send the new version",
@@ -78,12 +77,15 @@ pub(super) fn read_drafts(dir: &Path) -> Result<Vec<Draft>, Error> {
         if !is_draft_name(&file) || !path.is_file() {
             continue;
         }
-        let (bytes, problems) = match std::fs::read(&path) {
+        let (bytes, problems) = match emit::read_draft(&path) {
             Ok(bytes) => {
                 let problems = check(&bytes, &options);
                 (bytes, problems)
             }
-            Err(e) => (Vec::new(), vec![format!("unreadable: {}", io_message(&e))]),
+            Err(emit::ReadDraftError::Io(message)) => {
+                (Vec::new(), vec![format!("unreadable: {message}")])
+            }
+            Err(too_large) => (Vec::new(), vec![format!("not-a-draft: {too_large}")]),
         };
         let loan_key = keys.get(&file).cloned().unwrap_or_else(|| {
             Path::new(&file)
