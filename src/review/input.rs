@@ -102,8 +102,9 @@ impl ReviewInput {
         let drafts = validate_cmd::load(&files);
         let report = validate_cmd::check(&drafts, options);
         let mut about = Vec::new();
-        let summary = match std::fs::read_to_string(dir.join(crate::emit::SUMMARY)) {
-            Ok(text) => match serde_json::from_str::<Value>(&text) {
+        // Read as a stream: a damaged summary of any size costs no more than its tree.
+        let summary = match std::fs::File::open(dir.join(crate::emit::SUMMARY)) {
+            Ok(file) => match serde_json::from_reader::<_, Value>(std::io::BufReader::new(file)) {
                 Ok(v) => Some(v),
                 Err(e) => {
                     about.push(format!(
