@@ -304,11 +304,26 @@ pub struct TemplateError {
 impl Template {
     /// Loads and checks a template file.
     pub fn load(path: &Path) -> Result<Template, TemplateError> {
+        /// The largest template read: 16 MB. Templates are a few KB of TOML (a value map
+        /// of thousands of codes, a few hundred KB); a larger file is something else,
+        /// most likely the export given as the template, and is not read into memory.
+        const MAX_BYTES: u64 = 16 << 20;
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| TemplateError {
+        let error = |message: String| TemplateError {
             file: file.clone(),
-            message: format!("cannot read: {}", crate::read::text::io_message(&e)),
-        })?;
+            message,
+        };
+        let cannot = |e: &std::io::Error| {
+            error(format!("cannot read: {}", crate::read::text::io_message(e)))
+        };
+        let size = std::fs::metadata(path).map_err(|e| cannot(&e))?.len();
+        if size > MAX_BYTES {
+            return Err(error(format!(
+                "is {} MB, not a template (templates are a few KB of TOML): is it the export? Give the export as an input and the template with --template",
+                size.div_ceil(1 << 20)
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| cannot(&e))?;
         Template::parse(&text).map_err(|message| TemplateError { file, message })
     }
 

@@ -151,6 +151,31 @@ fn missing_file() {
 }
 
 #[test]
+fn an_export_given_as_the_template_is_not_read_into_memory() {
+    // 3 GB that take no disk (sparse).
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("export.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    fails_with(
+        &[
+            "convert",
+            "tests/fixtures/bad-values.csv",
+            "-t",
+            &arg(&huge),
+            "-o",
+            &arg(&dir.path().join("out")),
+        ],
+        &format!(
+            "template '{}': is 3072 MB, not a template (templates are a few KB of TOML): is it the export? Give the export as an input and the template with --template",
+            huge.display()
+        ),
+    );
+}
+
+#[test]
 fn sheet_not_found() {
     let dir = tempfile::tempdir().unwrap();
     fails_with(

@@ -139,6 +139,33 @@ fn resolving_without_a_cache_is_a_usage_error() {
 }
 
 #[test]
+fn a_cache_that_is_not_one_is_refused_unread_whatever_its_size() {
+    // 3 GB that take no disk (sparse), given as the cache: read as a stream, it fails at
+    // its first byte instead of being read into memory.
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("export.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let run = kiva(&[
+        "config",
+        "show",
+        "activities",
+        "--config-cache",
+        &arg(&huge),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "kiva-drafts: error: config cache {}: not a kiva-drafts cache (expected value at line 1 column 1); run `kiva-drafts config pull`\n",
+            huge.display()
+        )
+    );
+}
+
+#[test]
 fn validation_checks_currency_and_location_and_warns_on_a_stale_cache() {
     let dir = tempfile::tempdir().unwrap();
     let mut stale = cache();

@@ -78,14 +78,15 @@ pub enum List {
 impl Cache {
     /// Reads a cache file.
     pub fn load(path: &Path) -> Result<Cache, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let file = std::fs::File::open(path).map_err(|e| {
             format!(
                 "config cache {}: {}",
                 path.display(),
                 crate::read::text::io_message(&e)
             )
         })?;
-        serde_json::from_str(&text).map_err(|e| {
+        // Read as a stream: a file that is not a cache costs no memory whatever its size.
+        serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
             format!(
                 "config cache {}: not a kiva-drafts cache ({e}); run `kiva-drafts config pull`",
                 path.display()
