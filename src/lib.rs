@@ -31,7 +31,8 @@
 //! draft        draft.rs                     the loan_draft model; the only field names
 //! validate     validate/                    Kiva's rules: rules (the table), group, borrowers,
 //!                                           values, schedule, images, batch
-//! emit         emit.rs                      safe file names, atomic writes, our folder
+//! emit         emit.rs                      safe file names, atomic writes, our folder;
+//!                                           drafts and summary read back, bounded
 //! report       report.rs, annotate.rs       findings as JSON/CSV; annotated workbook
 //! convert      convert/mod.rs               the command: read -> group -> write
 //!              convert/inputs.rs            which input is which, read options
