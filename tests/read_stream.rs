@@ -92,6 +92,68 @@ fn samples_stream_as_they_load() {
     }
 }
 
+/// A CSV of `rows` data rows, more than the first records a streamed table holds.
+fn long_csv(path: &Path, rows: usize) {
+    let mut text = String::from("Loan;Amount\n");
+    for i in 0..rows {
+        text.push_str(&format!("L{i};{i}00\n"));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn streamed(path: &Path) -> Table {
+    let spec = HeaderSpec {
+        header_rows: 1,
+        columns: vec!["Loan".into()],
+        ..HeaderSpec::default()
+    };
+    let table = read_table_streamed(
+        &InputRef::parse(&path.display().to_string()),
+        &ReadOptions::default(),
+        &spec,
+    )
+    .unwrap();
+    assert!(table.rows.len() < 1000, "the table streams");
+    table
+}
+
+#[test]
+fn a_file_that_changes_between_passes_or_during_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.csv");
+    let file = path.display().to_string();
+    let appended = |path: &Path| {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        f.write_all(b"L9999;1\n").unwrap();
+    };
+    // Between passes: the next pass does not start.
+    long_csv(&path, 1000);
+    let size = std::fs::metadata(&path).unwrap().len();
+    let message = format!(
+        "{file}: the file changed while it was being read (it was {size} bytes, now {}): wait until it is completely written or copied, then run again",
+        size + 8
+    );
+    let table = streamed(&path);
+    assert_eq!(all_rows(&table).0.len(), 1000);
+    appended(&path);
+    let error = table.data_rows().err().expect("refused").to_string();
+    assert_eq!(error, message);
+    // During a pass: the pass ends with the error instead of a last row.
+    long_csv(&path, 1000);
+    let table = streamed(&path);
+    let mut rows = table.data_rows().unwrap();
+    for _ in 0..10 {
+        rows.next_row().unwrap().unwrap();
+    }
+    appended(&path);
+    let mut last = None;
+    while let Some(row) = rows.next_row() {
+        last = Some(row.map(|r| r.line).map_err(|e| e.to_string()));
+    }
+    assert_eq!(last, Some(Err(message)));
+}
+
 #[test]
 #[ignore = "times a large file named by KIVA_STREAM_INPUT"]
 fn stream_throughput() {

@@ -273,7 +273,7 @@ impl Table {
     pub fn data_rows_keeping(&self, columns: Option<&[usize]>) -> Result<DataRows<'_>, ReadError> {
         let stream = match &self.stream {
             None => None,
-            Some(Stream::Text(t)) => Some(Rows::Text(t.open()?)),
+            Some(Stream::Text(t)) => Some(Rows::Text(Box::new(t.open()?))),
             Some(Stream::Sheet(s)) => Some(Rows::Sheet(s.open())),
         };
         let keep = columns.map(|columns| {
@@ -307,7 +307,7 @@ pub struct StampedRow<'r> {
 
 /// Rows being read from disk.
 enum Rows {
-    Text(text::Records),
+    Text(Box<text::Records>),
     Sheet(workbook::SheetRows),
 }
 

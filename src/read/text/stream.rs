@@ -59,6 +59,7 @@ pub fn read_prefix(
 ) -> Result<Prefix, ReadError> {
     let file = path.display().to_string();
     warn_if_named_workbook(path, &file);
+    let fingerprint = Fingerprint::of(path, &file)?;
     let decoding = detect(path, &file, options.encoding.as_deref())?;
     let delimiter = match options.delimiter {
         Some(d) => d,
@@ -88,12 +89,17 @@ pub fn read_prefix(
     if !ended && records.advance()?.is_none() {
         ended = true;
     }
+    if ended {
+        // Read whole in this one pass, which must have read one version of it.
+        fingerprint.check(path, &file)?;
+    }
     let rest = (!ended).then(|| TextStream {
         path: path.to_path_buf(),
         file,
         decoding,
         delimiter,
         skip: rows.len(),
+        fingerprint,
     });
     Ok(Prefix {
         rows,
@@ -114,12 +120,17 @@ pub struct TextStream {
     delimiter: u8,
     /// Records at the start that the table already holds.
     skip: usize,
+    /// The file as it was when its first records were read: each pass checks that it is
+    /// still the same file.
+    fingerprint: Fingerprint,
 }
 
 impl TextStream {
     /// Opens the file again and positions the reader after the prefix's records.
     pub fn open(&self) -> Result<Records, ReadError> {
+        self.fingerprint.check(&self.path, &self.file)?;
         let mut records = Records::open(&self.path, &self.file, self.decoding, self.delimiter)?;
+        records.unchanged = Some((self.path.clone(), self.fingerprint));
         for _ in 0..self.skip {
             if records.advance()?.is_none() {
                 break;
@@ -137,6 +148,47 @@ pub struct Records {
     /// Fields that are not UTF-8 get U+FFFD for their bad bytes instead of an error.
     pub(super) lossy: bool,
     pub(super) file: String,
+    /// The file's path and what it was like when first read, checked again at its end.
+    unchanged: Option<(PathBuf, Fingerprint)>,
+}
+
+/// A file's size and modification time: a file read in several passes (the first
+/// records, then each pass over the rest) must be the same file on each. An export still
+/// being written or copied, or written again meanwhile, would otherwise give rows of two
+/// versions of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fingerprint {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Fingerprint {
+    pub(crate) fn of(path: &Path, file: &str) -> Result<Fingerprint, ReadError> {
+        let meta = std::fs::metadata(path).map_err(|e| io_error(file, &e))?;
+        Ok(Fingerprint {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+
+    /// An error unless the file is still as it was.
+    pub(crate) fn check(&self, path: &Path, file: &str) -> Result<(), ReadError> {
+        let now = Fingerprint::of(path, file)?;
+        if now == *self {
+            return Ok(());
+        }
+        let how = if now.len == self.len {
+            "it was written again".to_string()
+        } else {
+            format!("it was {} bytes, now {}", self.len, now.len)
+        };
+        Err(ReadError::Format {
+            file: file.to_string(),
+            message: format!(
+                "the file changed while it was being read ({how}): wait until it is completely written or copied, then run again"
+            ),
+        })
+    }
 }
 
 impl Records {
@@ -173,6 +225,7 @@ impl Records {
             record: csv::ByteRecord::new(),
             lossy: false,
             file,
+            unchanged: None,
         }
     }
 
@@ -186,7 +239,12 @@ impl Records {
     /// Reads the next record into `self.record`; its line, or `None` at the end.
     fn advance(&mut self) -> Result<Option<usize>, ReadError> {
         match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => Ok(None),
+            Ok(false) => {
+                if let Some((path, fingerprint)) = &self.unchanged {
+                    fingerprint.check(path, &self.file)?;
+                }
+                Ok(None)
+            }
             Ok(true) => {
                 let offset = self.record.position().map_or(0, csv::Position::byte);
                 let line = self.reader.get_mut().line_at(offset);
