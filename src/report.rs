@@ -26,6 +26,29 @@ pub struct Settings {
     pub options: crate::validate::Options,
 }
 
+/// A text cell of a CSV file people open in Excel or LibreOffice, which run a cell that
+/// starts with `=`, `+`, `-` or `@` as a formula (CSV injection: an export's cell
+/// `=HYPERLINK(...)` would become a live link in the report). Such a cell gets a leading
+/// `'`, which both programs show as text; numbers (`-5`, `+1,234.50`) are left alone.
+pub fn spreadsheet_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = match text.as_bytes().first() {
+        Some(b'=' | b'@' | b'\t' | b'\r') => true,
+        Some(b'+' | b'-') => {
+            let rest = &text[1..];
+            !(rest.bytes().any(|b| b.is_ascii_digit())
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b".,' ".contains(&b)))
+        }
+        _ => false,
+    };
+    if risky {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
 /// Writes every requested report.
 pub fn write_all(report: &Report, paths: &[std::path::PathBuf]) -> Result<(), String> {
     paths.iter().try_for_each(|p| report.write(p))
@@ -404,7 +427,7 @@ impl Report {
         w.write_record(header).map_err(|e| e.to_string())?;
         for f in &self.findings {
             let source = f.sources.first();
-            w.write_record([
+            let row = [
                 f.draft.as_str(),
                 f.file.as_deref().unwrap_or(""),
                 &f.severity.to_string(),
@@ -416,8 +439,9 @@ impl Report {
                 source.and_then(|s| s.sheet.as_deref()).unwrap_or(""),
                 &source.map(|s| s.row.to_string()).unwrap_or_default(),
                 source.and_then(|s| s.column.as_deref()).unwrap_or(""),
-            ])
-            .map_err(|e| e.to_string())?;
+            ];
+            w.write_record(row.map(spreadsheet_cell).iter().map(AsRef::<str>::as_ref))
+                .map_err(|e| e.to_string())?;
         }
         w.into_inner().map_err(|e| e.to_string())
     }
@@ -429,6 +453,29 @@ mod tests {
     use crate::group::FieldPath;
     use crate::read::Source;
     use std::sync::Arc;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_quoted_and_numbers_are_not() {
+        for (text, shown) in [
+            (
+                "=HYPERLINK(\"http://x\",\"a\")",
+                "'=HYPERLINK(\"http://x\",\"a\")",
+            ),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("-", "'-"),
+            ("\t=1", "'\t=1"),
+            ("-5", "-5"),
+            ("+1,234.50", "+1,234.50"),
+            ("-1 500", "-1 500"),
+            ("000245", "000245"),
+            ("'31/02/2026' is not a date", "'31/02/2026' is not a date"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_cell(text), shown, "{text}");
+        }
+    }
 
     /// The rows of the source cells found for `field` (each field below comes from
     /// its own row).

@@ -176,6 +176,66 @@ fn an_export_given_as_the_template_is_not_read_into_memory() {
 }
 
 #[test]
+fn report_csv_cells_a_spreadsheet_would_run_are_quoted() {
+    // An export whose cells are formulas in waiting: opened in Excel, the report must
+    // show them, not run them (CSV injection).
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("loans.csv");
+    std::fs::write(
+        &input,
+        "Loan,First,Last,Sex,Amount,Currency,Disbursed\n\
+         \"=HYPERLINK(\"\"http://x.test\"\",\"\"open\"\")\",Ana,Díaz,F,100.00,USD,31/02/2026\n\
+         L2,Bo,Ruiz,M,-5,USD,01/02/2026\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.csv");
+    let run = kiva(&[
+        "convert",
+        &arg(&input),
+        "-t",
+        TEMPLATE,
+        "-o",
+        &arg(&dir.path().join("out")),
+        "-q",
+        "--report",
+        &arg(&report),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut reader = csv::Reader::from_path(&report).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let cell = |row: &csv::StringRecord, name: &str| {
+        let at = reader_headers(&report)
+            .iter()
+            .position(|h| h == name)
+            .unwrap();
+        row[at].to_string()
+    };
+    let formula = rows
+        .iter()
+        .find(|r| cell(r, "value") == "31/02/2026")
+        .expect("the bad date's row");
+    assert_eq!(
+        cell(formula, "draft"),
+        "'=HYPERLINK(\"http://x.test\",\"open\")"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| cell(r, "draft") == "L2" && cell(r, "message") == "amount -5 is not positive"),
+        "other cells as they are"
+    );
+}
+
+fn reader_headers(path: &std::path::Path) -> Vec<String> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
 fn sheet_not_found() {
     let dir = tempfile::tempdir().unwrap();
     fails_with(

@@ -19,13 +19,19 @@ pub(super) fn write_results(dir: &Path, drafts: &[Draft], rows: &[Row]) -> Resul
     csv.write_record(["file", "loan_key", "status", "draft_id", "message"])
         .map_err(io)?;
     for (draft, row) in drafts.iter().zip(rows) {
-        csv.write_record([
+        let cells = [
             draft.file.as_str(),
             draft.loan_key.as_str(),
             row.status.as_str(),
             row.draft_id.as_deref().unwrap_or(""),
             row.message.as_str(),
-        ])
+        ];
+        csv.write_record(
+            cells
+                .map(crate::report::spreadsheet_cell)
+                .iter()
+                .map(AsRef::<str>::as_ref),
+        )
         .map_err(io)?;
     }
     let bytes = csv
