@@ -26,10 +26,11 @@ pub struct Settings {
     pub options: crate::validate::Options,
 }
 
-/// A text cell of a CSV file people open in Excel or LibreOffice, which run a cell that
-/// starts with `=`, `+`, `-` or `@` as a formula (CSV injection: an export's cell
-/// `=HYPERLINK(...)` would become a live link in the report). Such a cell gets a leading
-/// `'`, which both programs show as text; numbers (`-5`, `+1,234.50`) are left alone.
+/// A text cell of a CSV file people open in a spreadsheet program (Excel, Calc), which
+/// runs a cell that starts with `=`, `+`, `-` or `@` as a formula (CSV injection: an
+/// export's cell `=HYPERLINK(...)` would become a live link in the report). Such a cell
+/// gets a leading `'`, which both show as text; numbers (`-5`, `+1,234.50`) are left
+/// alone.
 pub fn spreadsheet_cell(text: &str) -> std::borrow::Cow<'_, str> {
     let risky = match text.as_bytes().first() {
         Some(b'=' | b'@' | b'\t' | b'\r') => true,
