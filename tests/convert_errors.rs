@@ -236,6 +236,61 @@ fn reader_headers(path: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
+fn a_pipe_or_a_folder_as_the_export_is_refused_not_waited_on() {
+    // A pipe can be read once; an export is read several times, so the second read of
+    // `<(zcat export.csv.gz)` waited forever.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("export.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for command in ["convert", "inspect"] {
+        let mut args = vec![command.to_string(), arg(&fifo)];
+        if command == "convert" {
+            args.extend(["-t", TEMPLATE, "-o"].map(String::from));
+            args.push(arg(&dir.path().join("out")));
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kiva-drafts"))
+            .args(&args)
+            .current_dir(common::root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                panic!("{command} waits on the pipe");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!(
+                "kiva-drafts: error: {}: is a pipe or a device, not a file: an export is read more than once, so save it to a file and give that\n",
+                fifo.display()
+            )
+        );
+    }
+    fails_with(
+        &[
+            "convert",
+            &arg(dir.path()),
+            "-t",
+            TEMPLATE,
+            "-o",
+            &arg(&dir.path().join("out")),
+        ],
+        &format!("{}: is a folder, not an export file", dir.path().display()),
+    );
+}
+
+#[test]
 fn sheet_not_found() {
     let dir = tempfile::tempdir().unwrap();
     fails_with(

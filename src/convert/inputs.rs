@@ -60,6 +60,9 @@ pub(super) fn read_inputs(
         read::read_table_streamed
     };
     let mut refs: Vec<InputRef> = args.inputs.iter().map(|a| InputRef::parse(a)).collect();
+    for r in &refs {
+        r.check().map_err(Error::Read)?;
+    }
     let keys = &template.keys;
     let mut main_columns =
         columns_of([&template.loan, &template.borrower, &template.terms].into_iter());

@@ -239,6 +239,7 @@ fn read_text(path: &Path) -> Result<Grid, ReadError> {
 /// the text file.
 fn load(arg: &str, only_sheet: Option<&str>) -> Result<Vec<Sheet>, Error> {
     let input = InputRef::parse(arg);
+    input.check()?;
     let file = input.path.display().to_string();
     let format = format_of(&input.path);
     if input.is_workbook() {

@@ -415,6 +415,31 @@ impl InputRef {
     pub fn is_workbook(&self) -> bool {
         workbook::is_workbook(&self.path)
     }
+
+    /// Refuses an input that is not a regular file, before anything opens it: a folder,
+    /// or a pipe or device (`<(zcat export.csv.gz)`, `/dev/stdin`), which can be read
+    /// only once while an export is read several times (detection, then each pass): the
+    /// second read would wait forever. A missing file is left to the readers.
+    pub fn check(&self) -> Result<(), ReadError> {
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return Ok(());
+        };
+        let refuse = |message: &str| {
+            Err(ReadError::Format {
+                file: self.path.display().to_string(),
+                message: message.to_string(),
+            })
+        };
+        if meta.is_dir() {
+            refuse("is a folder, not an export file")
+        } else if !meta.is_file() {
+            refuse(
+                "is a pipe or a device, not a file: an export is read more than once, so save it to a file and give that",
+            )
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Options for reading one input, from the template and the command line.
