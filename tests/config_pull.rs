@@ -314,6 +314,23 @@ fn an_unknown_shape_stops_the_pull_without_a_cache() {
 }
 
 #[test]
+fn an_answer_longer_than_any_list_is_refused_without_filling_the_memory() {
+    let server = Server::start(Config::default());
+    // 65 MB of one list: a proxy's error page gone wrong, say.
+    server.answer_config("locations", format!("[{}]", " ".repeat(65 << 20)));
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("config.json");
+    let (code, stdout, stderr) = pull(&server, &cache, CLIENT_SECRET);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "kiva-drafts: error: config/locations: the answer is longer than 64 MB, more than Kiva sends: is a proxy in the way?\n"
+    );
+    assert!(!cache.exists());
+}
+
+#[test]
 fn a_long_answer_is_cut_and_never_shows_a_secret() {
     let server = Server::start(Config::default());
     // A careless server echoing the secret, in a long answer with no list.

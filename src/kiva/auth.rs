@@ -20,6 +20,9 @@ use super::client::{Backoff, describe, form_encode, parse_retry_after, server_me
 use super::credentials::Credentials;
 use super::secret::{Redactor, Secret};
 
+/// How much of a token answer is read (a token answer is a few hundred bytes).
+const MAX_TOKEN_ANSWER_BYTES: u64 = 64 * 1024;
+
 /// The scope asked for.
 pub const SCOPE: &str = "create:loan_draft";
 
@@ -205,7 +208,9 @@ impl Tokens {
                         .get(RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-                    let body = response.bytes().map(|b| b.to_vec()).unwrap_or_default();
+                    // A longer answer is not a token: read as none.
+                    let body = super::client::read_answer(response, MAX_TOKEN_ANSWER_BYTES)
+                        .unwrap_or_default();
                     match status {
                         200..=299 => return self.token(&body, issued, generation),
                         429 | 500..=599 => (

@@ -26,6 +26,32 @@ use super::secret::{Redactor, Secret};
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// How much of an answer is read.
 const MAX_ANSWER_BYTES: u64 = 64 * 1024;
+/// The longest answer read for Kiva's lists (`config pull`): all of Kiva's activities,
+/// themes, locations and locales take a few MB.
+pub const MAX_LIST_BYTES: u64 = 64 << 20;
+
+/// Reads an answer's body, at most `limit` bytes: a misbehaving server or proxy must not
+/// fill the memory. A longer body is an error saying so.
+pub fn read_answer(response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    response
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("the answer was cut off: {e}"))?;
+    if bytes.len() as u64 > limit {
+        let size = if limit >= 1 << 20 {
+            format!("{} MB", limit >> 20)
+        } else {
+            format!("{} KB", limit >> 10)
+        };
+        return Err(format!(
+            "the answer is longer than {size}, more than Kiva sends: is a proxy in the way?"
+        ));
+    }
+    Ok(bytes)
+}
+
 /// How much of a non-JSON answer is shown.
 const MAX_MESSAGE_CHARS: usize = 300;
 

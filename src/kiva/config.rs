@@ -58,9 +58,9 @@ fn get(session: &Session, endpoint: Endpoint) -> Result<Vec<u8>, Error> {
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
-                let body = response.bytes().map_err(|e| fail(client::describe(&e)))?;
+                let body = client::read_answer(response, client::MAX_LIST_BYTES).map_err(fail)?;
                 match client::classify(status, retry_after.as_deref(), &body, chrono::Utc::now()) {
-                    Answer::Accepted { .. } => return Ok(body.to_vec()),
+                    Answer::Accepted { .. } => return Ok(body),
                     Answer::TokenRefused { status, message } if !renewed => {
                         renewed = true;
                         token = session
