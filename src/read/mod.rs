@@ -7,6 +7,7 @@
 
 pub mod container;
 pub mod header;
+pub mod merged;
 pub mod text;
 pub mod workbook;
 
