@@ -5,6 +5,7 @@
 //! header row is then located ([`header`]) and the rows below it become the table.
 //! Nothing here knows about loans: that is the template's job.
 
+pub mod biff;
 pub mod container;
 pub mod header;
 pub mod text;

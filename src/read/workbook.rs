@@ -131,16 +131,40 @@ fn open(path: &Path, file: &str) -> Result<Sheets<std::io::BufReader<std::fs::Fi
         Kind::Ods => Sheets::Ods(
             calamine::open_workbook(path).map_err(|e: calamine::OdsError| unreadable(&e))?,
         ),
-        Kind::Xls => Sheets::Xls(
+        Kind::Xls => Sheets::Xls({
+            xls_fits(path, file)?;
             calamine::open_workbook(path).map_err(|e: XlsError| match e {
                 XlsError::Password => ReadError::Format {
                     file: file.to_string(),
                     message: container::ENCRYPTED.to_string(),
                 },
                 e => unreadable(&e),
-            })?,
-        ),
+            })?
+        }),
     })
+}
+
+/// Refuses an xls whose sheets calamine would lay out in far more memory than their
+/// cells need, before calamine reads them all on opening (see [`super::biff`]).
+fn xls_fits(path: &Path, file: &str) -> Result<(), ReadError> {
+    let refuse = |message: String| ReadError::Format {
+        file: file.to_string(),
+        message,
+    };
+    let stream = match container::xls_stream(path) {
+        Ok(stream) => stream,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Err(refuse(e.to_string())),
+        Err(e) => {
+            return Err(ReadError::Io {
+                file: file.to_string(),
+                message: super::text::io_message(&e),
+            });
+        }
+    };
+    match stream {
+        Some(stream) => super::biff::check(&stream).map_err(refuse),
+        None => Ok(()),
+    }
 }
 
 /// Reads one sheet: by name (exact, then case-insensitive), by 1-based index, or the
