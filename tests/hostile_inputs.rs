@@ -1080,3 +1080,62 @@ fn an_xls_sheet_whose_dimensions_claim_billions_of_rows() {
         40.0,
     );
 }
+
+/// The sample workbook with a shared strings part whose `<sst>` says `attributes`;
+/// `compressed` deflates it (as Excel does), else it is stored.
+fn with_shared_strings(path: &Path, attributes: &str, compressed: bool) {
+    let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in sample_parts(|xml| xml) {
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    let options = if compressed {
+        stored.compression_method(zip::CompressionMethod::Deflated)
+    } else {
+        stored
+    };
+    zip.start_file("xl/sharedStrings.xml", options).unwrap();
+    zip.write_all(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" {attributes}><si><t>Loan</t></si></sst>"
+    ).as_bytes()).unwrap();
+    zip.finish().unwrap();
+}
+
+#[test]
+fn shared_strings_that_claim_more_strings_than_the_file_holds() {
+    // calamine reserves room for `uniqueCount` strings (24 bytes each) before it reads
+    // one: 10^13 asked for 240 TB and the allocation's failure aborted the process; 2
+    // billion (48 GB) happen to be granted as untouched address space here, and abort
+    // where memory is not overcommitted.
+    let dir = tempfile::tempdir().unwrap();
+    for count in ["10000000000000", "2000000000"] {
+        let path = dir.path().join(format!("strings-{count}.xlsx"));
+        with_shared_strings(&path, &format!("count=\"1\" uniqueCount=\"{count}\""), true);
+        let grouped = count
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(",");
+        refused(
+            &[&path],
+            PER_LOAN,
+            &format!(
+                "{}: part 'xl/sharedStrings.xml' says it holds {grouped} shared strings (its uniqueCount), more than the whole workbook, {} bytes unpacked, could hold: the file is damaged; open it in Excel and save it again, or save the sheet as CSV, and convert again",
+                path.display(),
+                if count.len() > 10 { "35,921" } else { "35,917" },
+            ),
+            40.0,
+        );
+    }
+    // Some writers put the count of references there: more than the strings, but what
+    // the workbook could hold.
+    let path = dir.path().join("references.xlsx");
+    with_shared_strings(&path, "count=\"5000\" uniqueCount=\"5000\"", false);
+    let (run, out) = convert(dir.path(), &[&path], PER_LOAN);
+    check(&run, 0, "", 60.0);
+    assert_eq!(drafts(&out).len(), 6);
+}

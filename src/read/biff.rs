@@ -13,6 +13,7 @@
 //! DIMENSIONS record claims more than an xls sheet holds (calamine reserves room for
 //! that many cells up front, which can abort the process).
 
+use super::container::grouped;
 use super::number_to_string;
 
 /// Grids of up to this many cells in all (65,536 rows by 32 columns; 64 MB as calamine's
@@ -608,19 +609,6 @@ pub fn reference(row: u32, col: u32) -> String {
         n = (n - 1) / 26;
     }
     letters.iter().rev().collect::<String>() + &(u64::from(row) + 1).to_string()
-}
-
-/// `16777216` as `16,777,216`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
 }
 
 /// The value of the cell at `edge`, for the message: numbers, booleans, errors and text

@@ -202,7 +202,7 @@ pub fn zip_workbook(path: &Path) -> io::Result<Result<Kind, Refusal>> {
     Ok(if has("xl/workbook.bin") {
         Ok(Kind::Xlsb)
     } else if has("[Content_Types].xml") {
-        Ok(Kind::Xlsx)
+        shared_strings(path, &entries)?.map(|()| Kind::Xlsx)
     } else if has("content.xml") || has("mimetype") {
         Ok(Kind::Ods)
     } else {
@@ -211,6 +211,98 @@ pub fn zip_workbook(path: &Path) -> io::Result<Result<Kind, Refusal>> {
                 .to_string(),
         )
     })
+}
+
+/// Each string of a shared strings part takes at least `<si/>`.
+const LEAST_STRING: u64 = 5;
+
+/// How much of the start of a shared strings part is searched for its `<sst>` tag.
+const SST_HEAD: u64 = 64 << 10;
+
+/// Refuses an xlsx whose shared strings part claims more strings (`uniqueCount`) than
+/// the whole workbook could hold: calamine reserves room for that many before it reads
+/// one, 24 bytes each, and an allocation that fails aborts the process (a count of
+/// 10^13 asks for 240 TB). The bound is the unpacked size of all parts, not of the
+/// strings alone, as some writers put the count of references there.
+fn shared_strings(path: &Path, entries: &[Entry]) -> io::Result<Result<(), Refusal>> {
+    let parts = entries
+        .iter()
+        .filter(|e| e.name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+    let total: u64 = entries.iter().map(|e| e.size).sum();
+    for entry in parts {
+        // A zip the zip crate cannot read: calamine says what is wrong with it.
+        let Ok(mut archive) = zip::ZipArchive::new(File::open(path)?) else {
+            return Ok(Ok(()));
+        };
+        let mut head = Vec::new();
+        match archive.by_name(&entry.name) {
+            Ok(part) => {
+                // A part that cannot be unpacked is calamine's to report.
+                let _ = part.take(SST_HEAD).read_to_end(&mut head);
+            }
+            Err(_) => continue,
+        }
+        let Some(count) = unique_count(&head) else {
+            continue;
+        };
+        if count > total / LEAST_STRING {
+            return Ok(Err(format!(
+                "part '{}' says it holds {} shared strings (its uniqueCount), more than the whole workbook, {} bytes unpacked, could hold: the file is damaged; open it in Excel and save it again, or save the sheet as CSV, and convert again",
+                printable(&entry.name),
+                grouped(count),
+                grouped(total)
+            )));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// The `uniqueCount` attribute of the `<sst>` tag (any prefix) at the start of a shared
+/// strings part, as calamine reads it: digits only, too large saturating.
+fn unique_count(head: &[u8]) -> Option<u64> {
+    let mut at = 0;
+    let tag = loop {
+        let open = at + memchr::memchr(b'<', head.get(at..)?)?;
+        let close = open + memchr::memchr(b'>', &head[open..])?;
+        let name = head[open + 1..close]
+            .split(|b| b.is_ascii_whitespace() || *b == b'/')
+            .next()
+            .unwrap_or_default();
+        if name == b"sst" || name.ends_with(b":sst") {
+            break &head[open..close];
+        }
+        at = close;
+    };
+    let key = b"uniqueCount";
+    let start =
+        memchr::memmem::find_iter(tag, key).find(|&i| i > 0 && tag[i - 1].is_ascii_whitespace())?;
+    let rest = &tag[start + key.len()..];
+    let rest = rest
+        .trim_ascii_start()
+        .strip_prefix(b"=")?
+        .trim_ascii_start();
+    let quote = *rest.first().filter(|q| matches!(q, b'"' | b'\''))?;
+    let value = &rest[1..];
+    let value = &value[..memchr::memchr(quote, value)?];
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(value.iter().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    }))
+}
+
+/// `2000000000` as `2,000,000,000`.
+pub(crate) fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 fn too_large(entry: &Entry, why: &str) -> Refusal {
@@ -727,6 +819,32 @@ mod tests {
         assert_eq!(sniff_bytes(b"<table border=1><tr>"), Sniff::Html);
         assert_eq!(sniff_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Sniff::Binary);
         assert_eq!(sniff_bytes(b"a,b\n1\0,2\n"), Sniff::Binary);
+    }
+
+    #[test]
+    fn the_count_of_shared_strings_is_read_from_the_sst_tag() {
+        let count = |xml: &str| unique_count(xml.as_bytes());
+        assert_eq!(
+            count(r#"<?xml version="1.0"?><sst xmlns="x" count="9" uniqueCount="7">"#),
+            Some(7)
+        );
+        assert_eq!(
+            count("<x:sst uniqueCount = '12' count='30'><x:si>"),
+            Some(12)
+        );
+        assert_eq!(
+            count(r#"<sst count="3"><si><t>uniqueCount="5"</t></si>"#),
+            None
+        );
+        assert_eq!(count(r#"<sst uniqueCount="1e9">"#), None);
+        assert_eq!(
+            count(r#"<sst uniqueCount="99999999999999999999999">"#),
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            count(r#"<sstx uniqueCount="5"><sst uniqueCount="6">"#),
+            Some(6)
+        );
     }
 
     #[test]
