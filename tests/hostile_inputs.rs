@@ -513,24 +513,31 @@ fn password_protected_xlsx() {
 }
 
 /// Converts `renamed` (a copy of `original` under another name) and `original`: the
-/// same drafts, and on stderr only the warning about the name.
+/// same drafts, and on stderr the warning about the name, first; nothing under `-q`.
 fn reads_like_the_original(original: &str, renamed: &str, template: &str, warning: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(renamed);
     std::fs::copy(root().join(original), &path).unwrap();
     let (run, out) = convert(dir.path(), &[&path], template);
+    check(&run, 0, "", 60.0);
     let warning = warning.replace("{path}", &arg(&path)).replace(
         "{renamed}",
         &arg(&path.with_extension(Path::new(original).extension().unwrap())),
     );
-    check(&run, 0, &format!("kiva-drafts: warning: {warning}\n"), 60.0);
+    let warning = format!("kiva-drafts: warning: {warning}\n");
+    let loud = dir.path().join("loud");
+    let run = measure(&["convert", &arg(&path), "-t", template, "-o", &arg(&loud)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.starts_with(&warning), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("warning").count(), 1, "{}", run.stderr);
     let (expected, expected_out) = convert(dir.path(), &[&root().join(original)], template);
     assert_eq!(expected.code, 0, "{}", expected.stderr);
     assert_eq!(drafts(&out), drafts(&expected_out));
+    assert_eq!(drafts(&loud), drafts(&expected_out));
     assert!(!drafts(&out).is_empty());
     let run = measure(&["inspect", &arg(&path)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr, format!("kiva-drafts: warning: {warning}\n"));
+    assert_eq!(run.stderr, warning);
 }
 
 #[test]
