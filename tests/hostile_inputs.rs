@@ -901,12 +901,12 @@ fn at(row: u16, col: u16) -> Vec<u8> {
     [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat()
 }
 
-/// A LABEL cell (BIFF8: length, flags 0 for one byte per character, the characters).
+/// A LABEL cell (BIFF8: length, flags 1 for two bytes per character, the characters).
 fn label(row: u16, col: u16, text: &str) -> Vec<u8> {
     let mut body = at(row, col);
-    body.extend(u16::try_from(text.len()).unwrap().to_le_bytes());
-    body.push(0);
-    body.extend(text.bytes());
+    body.extend(u16::try_from(text.encode_utf16().count()).unwrap().to_le_bytes());
+    body.push(1);
+    body.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     biff(0x0204, &body)
 }
 
@@ -1145,4 +1145,159 @@ fn shared_strings_that_claim_more_strings_than_the_file_holds() {
     let (run, out) = convert(dir.path(), &[&path], PER_LOAN);
     check(&run, 0, "", 60.0);
     assert_eq!(drafts(&out).len(), 6);
+}
+
+// ---------------------------------------------------------------------------------------
+// xlsb workbooks, written by hand: BIFF12 records (type and size as 7-bit varints) in a
+// zip, with only the parts calamine needs.
+
+/// A BIFF12 record.
+fn brt(typ: u16, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut varint = |mut n: usize, most: usize| {
+        for _ in 0..most {
+            let more = n >= 0x80;
+            out.push(u8::try_from(n & 0x7F).unwrap() | if more { 0x80 } else { 0 });
+            n >>= 7;
+            if !more {
+                break;
+            }
+        }
+    };
+    varint(usize::from(typ), 2);
+    varint(body.len(), 4);
+    out.extend(body);
+    out
+}
+
+/// An `XLWideString`: a count of UTF-16 units, then the units.
+fn wide(text: &str) -> Vec<u8> {
+    let units: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    [
+        u32::try_from(units.len() / 2)
+            .unwrap()
+            .to_le_bytes()
+            .to_vec(),
+        units,
+    ]
+    .concat()
+}
+
+/// An xlsb cell's value.
+enum Value {
+    Text(&'static str),
+    Number(f64),
+}
+
+/// An xlsb with one sheet, "Loans", holding `cells` (row, column from 0), in order.
+fn xlsb_file(path: &Path, cells: &[(u32, u32, Value)]) {
+    const CONTENT_TYPES: &str = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/><Override PartName="/xl/worksheets/sheet1.bin" ContentType="application/vnd.ms-excel.worksheet"/></Types>"#;
+    const RELS: &str = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>"#;
+    const WORKBOOK_RELS: &str = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.bin"/></Relationships>"#;
+    let sheet_entry = [
+        &0u32.to_le_bytes()[..],
+        &1u32.to_le_bytes(),
+        &wide("rId1"),
+        &wide("Loans"),
+    ]
+    .concat();
+    let workbook = [
+        brt(0x83, &[]),
+        brt(0x8F, &[]),
+        brt(0x9C, &sheet_entry),
+        brt(0x90, &[]),
+        brt(0x84, &[]),
+    ]
+    .concat();
+    let mut sheet = [brt(0x81, &[]), brt(0x94, &[0; 16]), brt(0x91, &[])].concat();
+    let mut row = None;
+    for (r, c, value) in cells {
+        if row != Some(*r) {
+            sheet.extend(brt(0x0000, &r.to_le_bytes()));
+            row = Some(*r);
+        }
+        let start = [c.to_le_bytes(), [0; 4]].concat();
+        sheet.extend(match value {
+            Value::Text(text) => brt(0x0006, &[start, wide(text)].concat()),
+            Value::Number(n) => brt(0x0005, &[start, n.to_le_bytes().to_vec()].concat()),
+        });
+    }
+    sheet.extend([brt(0x92, &[]), brt(0x82, &[])].concat());
+    write_zip(
+        path,
+        &[
+            Part::stored("[Content_Types].xml", CONTENT_TYPES.as_bytes().to_vec()),
+            Part::stored("_rels/.rels", RELS.as_bytes().to_vec()),
+            Part::stored("xl/workbook.bin", workbook),
+            Part::stored(
+                "xl/_rels/workbook.bin.rels",
+                WORKBOOK_RELS.as_bytes().to_vec(),
+            ),
+            Part::stored("xl/worksheets/sheet1.bin", sheet),
+        ],
+    );
+}
+
+/// The loans of [`loan_cells`], as xlsb cells.
+fn xlsb_loans() -> Vec<(u32, u32, Value)> {
+    let mut cells = Vec::new();
+    for (c, name) in [
+        "Loan",
+        "First",
+        "Last",
+        "Sex",
+        "Amount",
+        "Currency",
+        "Disbursed",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        cells.push((0, u32::try_from(c).unwrap(), Value::Text(name)));
+    }
+    let keys: Vec<&'static str> = (1..=63).map(|r| &*format!("L{r}").leak()).collect();
+    for r in 1..=63u32 {
+        cells.push((r, 0, Value::Text(keys[r as usize - 1])));
+        cells.push((r, 1, Value::Text("Ana")));
+        cells.push((r, 2, Value::Text("Díaz")));
+        cells.push((r, 3, Value::Text(if r % 2 == 0 { "M" } else { "F" })));
+        cells.push((r, 4, Value::Number(100.0 + f64::from(r))));
+        cells.push((r, 5, Value::Text("USD")));
+        cells.push((r, 6, Value::Text("15/01/2026")));
+    }
+    cells
+}
+
+#[test]
+fn hand_made_xlsb_converts_like_the_xls() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsb = dir.path().join("loans.xlsb");
+    xlsb_file(&xlsb, &xlsb_loans());
+    let xls = dir.path().join("loans.xls");
+    xls_file(&xls, workbook_stream("Loans", [0, 64, 0, 7], &loan_cells()));
+    let (run, out) = convert(dir.path(), &[&xlsb], SIMPLE);
+    check(&run, 0, "", 60.0);
+    assert_eq!(drafts(&out).len(), 63);
+    let (run, xls_out) = convert(dir.path(), &[&xls], SIMPLE);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(drafts(&out), drafts(&xls_out));
+}
+
+#[test]
+fn a_stray_cell_in_the_last_row_and_column_of_an_xlsb() {
+    // XFD1048576: calamine's dense range would be 17 billion cells (the allocation's
+    // failure aborted the process); xlsb sheets are read cell by cell instead, as xlsx.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.xlsb");
+    let mut cells = xlsb_loans();
+    cells.push((1_048_575, 16_383, Value::Text("x")));
+    xlsb_file(&path, &cells);
+    let (run, out) = convert(dir.path(), &[&path], SIMPLE);
+    check(&run, 0, "", 150.0);
+    assert_eq!(drafts(&out).len(), 63);
+    let s = summary(&out);
+    assert_eq!(s["rows"]["blank"], 1_048_511);
+    let run = measure(&["inspect", &arg(&path)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.peak_mb < 150.0, "{}", run.peak_mb);
 }
