@@ -904,7 +904,11 @@ fn at(row: u16, col: u16) -> Vec<u8> {
 /// A LABEL cell (BIFF8: length, flags 1 for two bytes per character, the characters).
 fn label(row: u16, col: u16, text: &str) -> Vec<u8> {
     let mut body = at(row, col);
-    body.extend(u16::try_from(text.encode_utf16().count()).unwrap().to_le_bytes());
+    body.extend(
+        u16::try_from(text.encode_utf16().count())
+            .unwrap()
+            .to_le_bytes(),
+    );
     body.push(1);
     body.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     biff(0x0204, &body)
@@ -1060,7 +1064,7 @@ fn a_stray_cell_at_the_end_of_an_xls_sheet() {
         &[&path],
         SIMPLE,
         &format!(
-            "{}: sheet 'Loans' has 449 cells with a value but spans A1:IV65536, which the xls reader lays out as 16,777,216 cells in memory: the cell at IV65536 ('stray') is far from the others, which fit in A1:G64; delete the cell at IV65536 (and anything else past the data) in Excel and save, or save the sheet as CSV, and convert again",
+            "{}: sheet 'Loans' has 449 cells with a value but spans A1:IV65536, which the xls reader lays out as 16,777,216 cells in memory: the cell at IV65536 ('stray') is far from the others, which fit in A1:G64; delete the cell at IV65536 (and anything else past the data) and save, or save the sheet as CSV, and convert again",
             path.display()
         ),
         40.0,
@@ -1300,4 +1304,46 @@ fn a_stray_cell_in_the_last_row_and_column_of_an_xlsb() {
     let run = measure(&["inspect", &arg(&path)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.peak_mb < 150.0, "{}", run.peak_mb);
+}
+
+#[test]
+fn a_stray_cell_far_below_an_ods_table() {
+    // calamine reads an ods's tables into dense grids when it opens the file, holding
+    // each row's empty cells before a value too: one cell at EJ100489, after 100,000
+    // repeated empty rows, made this 15 KB file take 1.4 GB (at row 700,000, 10 GB).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.ods");
+    let mut archive =
+        zip::ZipArchive::new(File::open(root().join("samples/jlg/repayments.ods")).unwrap())
+            .unwrap();
+    let mut zip = zip::ZipWriter::new(File::create(&path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        if name == "content.xml" {
+            let xml = String::from_utf8(bytes).unwrap();
+            bytes = replaced(
+                &xml,
+                "</table:table>",
+                "<table:table-row table:number-rows-repeated=\"100000\"><table:table-cell table:number-columns-repeated=\"140\"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated=\"139\"/><table:table-cell office:value-type=\"string\"><text:p>x</text:p></table:table-cell></table:table-row></table:table>",
+            )
+            .into_bytes();
+        }
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    refused(
+        &[&path],
+        "templates/jlg.toml",
+        &format!(
+            "{}: sheet 'Repayment Schedule' has 8,143 cells with a value but spans A1:EJ100489, which the ods reader lays out as 14,076,876 cells in memory: the cell at EJ100489 ('x') is far from the others, which fit in A1:Q488; delete the cell at EJ100489 (and anything else past the data) and save, or save the sheet as CSV, and convert again",
+            path.display()
+        ),
+        40.0,
+    );
 }

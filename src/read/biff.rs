@@ -8,24 +8,14 @@
 //! the workbook stream (which calamine loads whole anyway) is walked here record by
 //! record, as calamine walks it: the cells it keeps (numbers, text, booleans and errors,
 //! formulas; not the blank cells that only carry formatting) and the grids they span.
-//! A workbook whose grids are out of proportion to its cells ([`GRID_FLOOR`],
-//! [`GRID_RATIO`]) is refused with the cell that stretches them, as is a sheet whose
+//! A workbook whose grids are out of proportion to its cells ([`sprawls`]) is refused
+//! with the cell that stretches them, as is a sheet whose
 //! DIMENSIONS record claims more than an xls sheet holds (calamine reserves room for
 //! that many cells up front, which can abort the process).
 
 use super::container::grouped;
 use super::number_to_string;
-
-/// Grids of up to this many cells in all (65,536 rows by 32 columns; 64 MB as calamine's
-/// cells, of 32 bytes each) are read whatever they hold.
-pub const GRID_FLOOR: u64 = 1 << 21;
-
-/// Above [`GRID_FLOOR`], the grids may span at most this many times the cells stored.
-/// A sheet as exported is filled: a header and rows with a value in most columns, so
-/// its grid is one to three times its cells. A stray cell far from the data makes it
-/// hundreds or millions of times. Between the two, the memory stays in proportion to
-/// the file: every stored cell takes at least 6 bytes of it.
-pub const GRID_RATIO: u64 = 8;
+use super::sprawl::{Tally, sprawls};
 
 /// The most cells an xls sheet holds: 65,536 rows by 256 columns.
 const SHEET_CELLS: u64 = 65_536 * 256;
@@ -61,18 +51,21 @@ pub fn check(stream: &[u8]) -> Result<(), Refusal> {
         }
         let grid = scan.values.area() + scan.formulas.area();
         total.grid += grid;
-        total.stored += scan.values.cells + scan.formulas.cells;
+        total.stored += scan.tally.stored;
         if largest.as_ref().is_none_or(|(g, _)| grid > *g) {
             largest = Some((grid, std::mem::replace(&mut scan, Scan::new())));
         }
     }
-    if total.grid <= GRID_FLOOR || total.grid <= GRID_RATIO.saturating_mul(total.stored) {
+    if !sprawls(total.grid, total.stored) {
         return Ok(());
     }
-    let Some((grid, sheet)) = largest else {
+    let Some((grid, mut sheet)) = largest else {
         return Ok(());
     };
-    Err(sheet.refusal(grid, stream, &globals))
+    let name = sheet.name.clone();
+    Err(sheet.tally.refusal(&name, "xls", grid, |&(record, col)| {
+        value(stream, record, col, &globals)
+    }))
 }
 
 #[derive(Default)]
@@ -320,29 +313,16 @@ impl Extent {
     }
 }
 
-/// A rectangle of cells: top left and bottom right, (row, column) from 0.
-type Rect = ((u32, u32), (u32, u32));
-
-/// A cell at an edge of a sheet's extent: where it is, and the record that holds it.
-#[derive(Clone, Copy)]
-struct Edge {
-    row: u32,
-    col: u32,
-    record: usize,
-}
-
 /// One sheet, walked.
 struct Scan {
     name: String,
+    /// The cells of calamine's two grids: values, formulas.
     values: Extent,
     formulas: Extent,
     /// The rows and columns the largest DIMENSIONS record claims, as calamine counts them.
     claimed: Option<(u64, u64)>,
-    /// Cells with a value or formula, per row and per column.
-    rows: Vec<u32>,
-    cols: Vec<u32>,
-    /// The first cells seen at the top, bottom, left and right of the extent.
-    edges: [Option<Edge>; 4],
+    /// The cells with a value or formula, each with its record and column.
+    tally: Tally<(usize, u16)>,
 }
 
 impl Scan {
@@ -352,9 +332,7 @@ impl Scan {
             values: Extent::default(),
             formulas: Extent::default(),
             claimed: None,
-            rows: Vec::new(),
-            cols: Vec::new(),
-            edges: [None; 4],
+            tally: Tally::new(POSITIONS, POSITIONS),
         }
     }
 
@@ -363,47 +341,18 @@ impl Scan {
         self.values = Extent::default();
         self.formulas = Extent::default();
         self.claimed = None;
-        self.rows.clear();
-        self.rows.resize(POSITIONS, 0);
-        self.cols.clear();
-        self.cols.resize(POSITIONS, 0);
-        self.edges = [None; 4];
+        self.tally.clear();
     }
 
     /// A cell calamine keeps, in the record at `record`.
     fn cell(&mut self, row: u16, col: u16, record: usize, formula: bool) {
-        let (row, col) = (u32::from(row), u32::from(col));
-        let union = self.union();
+        let (r, c) = (u32::from(row), u32::from(col));
         if formula {
-            self.formulas.add(row, col);
+            self.formulas.add(r, c);
         } else {
-            self.values.add(row, col);
+            self.values.add(r, c);
         }
-        self.rows[row as usize] += 1;
-        self.cols[col as usize] += 1;
-        let edge = Some(Edge { row, col, record });
-        let Some(((top, left), (bottom, right))) = union else {
-            self.edges = [edge; 4];
-            return;
-        };
-        for (i, beyond) in [row < top, row > bottom, col < left, col > right]
-            .into_iter()
-            .enumerate()
-        {
-            if beyond {
-                self.edges[i] = edge;
-            }
-        }
-    }
-
-    /// The rectangle all cells (values and formulas) span.
-    fn union(&self) -> Option<Rect> {
-        let spans = [self.values, self.formulas];
-        let mut spans = spans.iter().filter_map(|e| e.first.map(|f| (f, e.last)));
-        let first = spans.next()?;
-        Some(spans.fold(first, |((r, c), (r2, c2)), ((s, d), (s2, d2))| {
-            ((r.min(s), c.min(d)), (r2.max(s2), c2.max(d2)))
-        }))
+        self.tally.add(((r, c), (r, c)), &(record, col));
     }
 
     /// Walks the sheet's records from `at` as calamine does; false where calamine would
@@ -508,62 +457,6 @@ impl Scan {
             }
         }
     }
-
-    /// The refusal for this sheet, whose grids have `grid` cells.
-    fn refusal(&self, grid: u64, stream: &[u8], globals: &Globals<'_>) -> Refusal {
-        let Some(((top, left), (bottom, right))) = self.union() else {
-            return String::new();
-        };
-        let stored = self.values.cells + self.formulas.cells;
-        // The edge cell whose removal shrinks the extent most: the stray one.
-        let mut best: Option<(u64, Edge, Option<Rect>)> = None;
-        for edge in self.edges.iter().flatten() {
-            let rest = self.extent_without(edge);
-            let area = rest.map_or(0, |((r, c), (r2, c2))| {
-                u64::from(r2 - r + 1) * u64::from(c2 - c + 1)
-            });
-            if best.as_ref().is_none_or(|(a, _, _)| area < *a) {
-                best = Some((area, *edge, rest));
-            }
-        }
-        let mut message = format!(
-            "sheet '{}' has {} cells with a value but spans {}:{}, which the xls reader lays out as {} cells in memory",
-            self.name,
-            grouped(stored),
-            reference(top, left),
-            reference(bottom, right),
-            grouped(grid)
-        );
-        if let Some((_, edge, rest)) = best {
-            let at = reference(edge.row, edge.col);
-            let value = value(stream, edge, globals)
-                .map(|v| format!(" ('{v}')"))
-                .unwrap_or_default();
-            message += &format!(": the cell at {at}{value} is far from the others");
-            if let Some(((r, c), (r2, c2))) = rest {
-                message += &format!(", which fit in {}:{}", reference(r, c), reference(r2, c2));
-            }
-            message += &format!(
-                "; delete the cell at {at} (and anything else past the data) in Excel and save, or save the sheet as CSV, and convert again"
-            );
-        } else {
-            message += "; delete what lies past the data in Excel and save, or save the sheet as CSV, and convert again";
-        }
-        message
-    }
-
-    /// The rectangle the cells span without the cell at `edge`.
-    fn extent_without(&self, edge: &Edge) -> Option<Rect> {
-        let span = |counts: &[u32], skip: usize| {
-            let filled = |(i, n): (usize, &u32)| *n > u32::from(i == skip);
-            let first = counts.iter().enumerate().position(filled)?;
-            let last = counts.iter().enumerate().rposition(filled)?;
-            Some((u32::try_from(first).ok()?, u32::try_from(last).ok()?))
-        };
-        let (top, bottom) = span(&self.rows, edge.row as usize)?;
-        let (left, right) = span(&self.cols, edge.col as usize)?;
-        Some(((top, left), (bottom, right)))
-    }
 }
 
 /// The rows and columns a DIMENSIONS record claims, as calamine reckons them to reserve
@@ -599,29 +492,18 @@ fn claimed(body: &[u8]) -> Option<(u64, u64)> {
     }
 }
 
-/// A cell as Excel names it: `IV65536` (row and column from 0).
-pub fn reference(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
-    let mut n = u64::from(col) + 1;
-    while n > 0 {
-        let digit = u8::try_from((n - 1) % 26).unwrap_or(0);
-        letters.push(char::from(b'A' + digit));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect::<String>() + &(u64::from(row) + 1).to_string()
-}
-
-/// The value of the cell at `edge`, for the message: numbers, booleans, errors and text
-/// (BIFF8), shortened; `None` for a formula or what cannot be read.
-fn value(stream: &[u8], edge: Edge, globals: &Globals<'_>) -> Option<String> {
-    let mut at = edge.record;
-    let (typ, body) = record(stream, &mut at)?.ok()?;
+/// The value of the cell in column `col` of the record at `record`, for the message:
+/// numbers, booleans, errors and text (BIFF8); `None` for a formula or what cannot be
+/// read.
+fn value(stream: &[u8], record: usize, col: u16, globals: &Globals<'_>) -> Option<String> {
+    let mut at = record;
+    let (typ, body) = self::record(stream, &mut at)?.ok()?;
     let text = match typ {
         0x0203 => number_to_string(f64::from_le_bytes(body.get(6..14)?.try_into().ok()?)),
         0x027E => rk(u32_at(body, 6)?),
         0x00BD => {
             let first = u16_at(body, 2)?;
-            let i = usize::from(u16::try_from(edge.col).ok()?.wrapping_sub(first));
+            let i = usize::from(col.wrapping_sub(first));
             rk(u32_at(body, 4 + 6 * i + 2)?)
         }
         0x0205 => match (body[6], body[7]) {
@@ -646,15 +528,7 @@ fn value(stream: &[u8], edge: Edge, globals: &Globals<'_>) -> Option<String> {
         0x00FD => globals.strings.as_ref()?.get(u32_at(body, 6)? as usize)?,
         _ => return None,
     };
-    let mut short: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(40)
-        .collect();
-    if text.chars().count() > 40 {
-        short.push('…');
-    }
-    Some(short)
+    Some(text)
 }
 
 /// An RK number: 30 bits of an integer or of a float's high bits, maybe divided by 100.
@@ -728,11 +602,7 @@ mod tests {
     }
 
     #[test]
-    fn cells_are_named_as_in_excel() {
-        assert_eq!(reference(0, 0), "A1");
-        assert_eq!(reference(65_535, 255), "IV65536");
-        assert_eq!(reference(9, 26), "AA10");
-        assert_eq!(reference(0, 16_383), "XFD1");
+    fn numbers_read_as_excel_shows_them() {
         assert_eq!(grouped(16_777_216), "16,777,216");
         assert_eq!(grouped(999), "999");
         assert_eq!(rk(((-7i32) << 2 | 2).cast_unsigned()), "-7");
@@ -758,7 +628,7 @@ mod tests {
         assert_eq!(check(&stream(&[], &with(39))), Ok(()));
         assert_eq!(
             check(&stream(&[], &with(40))),
-            Err("sheet 'S' has 327,681 cells with a value but spans A1:AO65536, which the xls reader lays out as 2,686,976 cells in memory: the cell at AO1 ('7') is far from the others, which fit in A1:E65536; delete the cell at AO1 (and anything else past the data) in Excel and save, or save the sheet as CSV, and convert again".to_string())
+            Err("sheet 'S' has 327,681 cells with a value but spans A1:AO65536, which the xls reader lays out as 2,686,976 cells in memory: the cell at AO1 ('7') is far from the others, which fit in A1:E65536; delete the cell at AO1 (and anything else past the data) and save, or save the sheet as CSV, and convert again".to_string())
         );
     }
 
@@ -782,7 +652,7 @@ mod tests {
         let refusal = check(&stream(&globals, &cells)).unwrap_err();
         assert_eq!(
             refusal,
-            "sheet 'S' has 3 cells with a value but spans A1:IV65536, which the xls reader lays out as 16,777,216 cells in memory: the cell at IV65536 ('stray') is far from the others, which fit in A1:A2; delete the cell at IV65536 (and anything else past the data) in Excel and save, or save the sheet as CSV, and convert again"
+            "sheet 'S' has 3 cells with a value but spans A1:IV65536, which the xls reader lays out as 16,777,216 cells in memory: the cell at IV65536 ('stray') is far from the others, which fit in A1:A2; delete the cell at IV65536 (and anything else past the data) and save, or save the sheet as CSV, and convert again"
         );
     }
 

@@ -8,6 +8,8 @@
 pub mod biff;
 pub mod container;
 pub mod header;
+pub mod ods;
+pub mod sprawl;
 pub mod text;
 pub mod workbook;
 

@@ -128,9 +128,10 @@ fn open(path: &Path, file: &str) -> Result<Sheets<std::io::BufReader<std::fs::Fi
         Kind::Xlsb => Sheets::Xlsb(
             calamine::open_workbook(path).map_err(|e: calamine::XlsbError| unreadable(&e))?,
         ),
-        Kind::Ods => Sheets::Ods(
-            calamine::open_workbook(path).map_err(|e: calamine::OdsError| unreadable(&e))?,
-        ),
+        Kind::Ods => Sheets::Ods({
+            ods_fits(path, file)?;
+            calamine::open_workbook(path).map_err(|e: calamine::OdsError| unreadable(&e))?
+        }),
         Kind::Xls => Sheets::Xls({
             xls_fits(path, file)?;
             calamine::open_workbook(path).map_err(|e: XlsError| match e {
@@ -142,6 +143,21 @@ fn open(path: &Path, file: &str) -> Result<Sheets<std::io::BufReader<std::fs::Fi
             })?
         }),
     })
+}
+
+/// Refuses an ods whose tables calamine would lay out in far more memory than their
+/// cells need, before calamine reads them all on opening (see [`super::ods`]).
+fn ods_fits(path: &Path, file: &str) -> Result<(), ReadError> {
+    match super::ods::check(path) {
+        Ok(fits) => fits.map_err(|message| ReadError::Format {
+            file: file.to_string(),
+            message,
+        }),
+        Err(e) => Err(ReadError::Io {
+            file: file.to_string(),
+            message: super::text::io_message(&e),
+        }),
+    }
 }
 
 /// Refuses an xls whose sheets calamine would lay out in far more memory than their
