@@ -1074,18 +1074,19 @@ fn a_stray_cell_at_the_end_of_an_xls_sheet() {
 #[test]
 fn an_xls_sheet_whose_dimensions_claim_billions_of_rows() {
     // calamine reserves room for the cells a DIMENSIONS record claims: rows 11 to 5
-    // wrap around to 4 billion, and reserving 1.2 TB aborts the process.
+    // wrap around to 4 billion, by 65,535 columns, and reserving 11 PB aborted the
+    // process.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dimensions.xls");
     xls_file(
         &path,
-        workbook_stream("Loans", [10, 5, 0, 7], &loan_cells()),
+        workbook_stream("Loans", [10, 5, 0, 65_535], &loan_cells()),
     );
     refused(
         &[&path],
         SIMPLE,
         &format!(
-            "{}: sheet 'Loans' is damaged: its DIMENSIONS record claims 4,294,967,291 rows by 7 columns, more than an xls sheet holds (65,536 rows by 256 columns); open the file in Excel and save it again, or save the sheet as CSV, and convert again",
+            "{}: sheet 'Loans' is damaged: its DIMENSIONS record claims 4,294,967,291 rows by 65,535 columns, more than an xls sheet holds (65,536 rows by 256 columns); open the file in Excel and save it again, or save the sheet as CSV, and convert again",
             path.display()
         ),
         40.0,
