@@ -50,7 +50,9 @@ fn measure(content: impl BufRead) -> Result<(), Refusal> {
         let Ok(Some(token)) = xml.next(capture) else {
             break;
         };
-        if let Some((name, grid)) = scan.token(token, &mut tally) {
+        let ended = scan.token(&token, &mut tally);
+        xml.recycle(token);
+        if let Some((name, grid)) = ended {
             total.0 += grid;
             total.1 += tally.stored;
             if largest.as_ref().is_none_or(|(g, ..)| grid > *g) {
@@ -164,12 +166,22 @@ impl<R: BufRead> Xml<R> {
         }
     }
 
+    /// Takes back the buffer of a token, for the next tag.
+    fn recycle(&mut self, token: Token) {
+        if let Token::Start { tag, .. } | Token::End(tag) = token {
+            self.tag = tag;
+        }
+    }
+
     /// The tag just read as a token; `None` for comments and the like.
     fn tag_token(&mut self) -> Option<Token> {
         let tag = std::mem::take(&mut self.tag);
         match tag.first() {
-            Some(b'/') => Some(Token::End(tag[1..].trim_ascii().to_vec())),
-            Some(b'!' | b'?') | None => None,
+            Some(b'/') => Some(Token::End(tag)),
+            Some(b'!' | b'?') | None => {
+                self.tag = tag;
+                None
+            }
             Some(_) => {
                 let empty = tag.ends_with(b"/");
                 Some(Token::Start { tag, empty })
@@ -187,24 +199,25 @@ fn name(tag: &[u8]) -> &[u8] {
     &tag[..end]
 }
 
-/// The raw value of attribute `key` of a tag.
-fn attribute<'t>(tag: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
+/// The attributes of a tag: names and raw values, in order, up to one that does not
+/// parse.
+fn attributes(tag: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let mut rest = &tag[name(tag).len()..];
-    loop {
+    std::iter::from_fn(move || {
         rest = rest.trim_ascii_start();
         let eq = rest.iter().position(|b| *b == b'=')?;
-        let this = rest[..eq].trim_ascii();
+        let key = rest[..eq].trim_ascii();
         let after = rest[eq + 1..].trim_ascii_start();
-        let quote = *after.first()?;
-        if quote != b'"' && quote != b'\'' {
-            return None;
-        }
+        let quote = *after.first().filter(|q| matches!(q, b'"' | b'\''))?;
         let len = after[1..].iter().position(|b| *b == quote)?;
-        if this == key {
-            return Some(&after[1..=len]);
-        }
         rest = &after[len + 2..];
-    }
+        Some((key, &after[1..=len]))
+    })
+}
+
+/// The raw value of attribute `key` of a tag.
+fn attribute<'t>(tag: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
+    attributes(tag).find(|(k, _)| *k == key).map(|(_, v)| v)
 }
 
 /// A repeat count as calamine parses it: digits; `None` (calamine fails) otherwise.
@@ -218,6 +231,9 @@ fn repeats(tag: &[u8], key: &[u8]) -> Option<u64> {
 
 /// XML text with its five named entities decoded.
 fn unescape(text: &[u8]) -> String {
+    if !text.contains(&b'&') {
+        return String::from_utf8_lossy(text).into_owned();
+    }
     String::from_utf8_lossy(text)
         .replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -283,12 +299,13 @@ struct Scan {
 
 impl Scan {
     /// Takes one token; at the end of a table, its name and the cells of its grids.
-    fn token(&mut self, token: Token, tally: &mut Tally<Option<String>>) -> Option<(String, u64)> {
+    fn token(&mut self, token: &Token, tally: &mut Tally<Option<String>>) -> Option<(String, u64)> {
         match token {
             Token::Start { tag, empty } => {
-                let name = name(&tag);
+                let (tag, empty) = (tag.as_slice(), *empty);
+                let name = name(tag);
                 if name == b"table:table" {
-                    if let Some(table) = attribute(&tag, b"table:name") {
+                    if let Some(table) = attribute(tag, b"table:name") {
                         *self = Scan {
                             table: Some(unescape(table)),
                             ..Scan::default()
@@ -299,7 +316,7 @@ impl Scan {
                 // Outside a table, nothing counts.
                 self.table.as_ref()?;
                 if name == b"table:table-row" {
-                    let repeat = repeats(&tag, b"table:number-rows-repeated").unwrap_or(1);
+                    let repeat = repeats(tag, b"table:number-rows-repeated").unwrap_or(1);
                     let repeat = repeat.min(MAX_ROWS.saturating_sub(self.rows));
                     self.row = Some((self.rows, repeat, 0, 0));
                     self.rows += repeat;
@@ -307,7 +324,7 @@ impl Scan {
                         self.row = None;
                     }
                 } else if name == b"table:table-cell" || name == b"table:covered-table-cell" {
-                    self.cell_start(&tag);
+                    self.cell_start(tag);
                     if empty {
                         self.cell_end(tally);
                     }
@@ -316,7 +333,8 @@ impl Scan {
                 }
                 None
             }
-            Token::End(name) => {
+            Token::End(tag) => {
+                let name = tag[1..].trim_ascii();
                 if name == b"table:table-cell" || name == b"table:covered-table-cell" {
                     self.cell_end(tally);
                 } else if name == b"table:table-row" {
@@ -335,7 +353,7 @@ impl Scan {
                     && let Some(captured) = self.cell.as_mut().and_then(|c| c.text.as_mut())
                     && captured.chars().count() <= 40
                 {
-                    captured.push_str(&unescape(&text));
+                    captured.push_str(&unescape(text));
                 }
                 None
             }
@@ -348,24 +366,35 @@ impl Scan {
         let Some((first_row, row_repeats, pushed, waiting)) = self.row.as_mut() else {
             return;
         };
-        let repeat = repeats(tag, b"table:number-columns-repeated").unwrap_or(1);
+        // One pass over the attributes: the repeat, a value, its type, a formula.
+        let mut repeat = 1;
+        let mut value = None;
+        let mut string = false;
+        let mut formula = false;
+        for (key, raw) in attributes(tag) {
+            match key {
+                b"table:number-columns-repeated" => {
+                    repeat = std::str::from_utf8(raw)
+                        .ok()
+                        .and_then(|r| r.parse().ok())
+                        .unwrap_or(1);
+                }
+                b"office:value"
+                | b"office:string-value"
+                | b"office:date-value"
+                | b"office:time-value"
+                | b"office:boolean-value" => {
+                    value = value.or_else(|| Some(unescape(raw)));
+                }
+                b"office:value-type" => string = raw == b"string",
+                b"table:formula" => formula = true,
+                _ => (),
+            }
+        }
         let empties = (*waiting).min(MAX_COLUMNS.saturating_sub(*pushed));
         *pushed += empties;
         self.pushed += empties;
         let repeat = repeat.min(MAX_COLUMNS.saturating_sub(*pushed));
-        let has = |key: &[u8]| attribute(tag, key).is_some();
-        let value = [
-            &b"office:value"[..],
-            b"office:string-value",
-            b"office:date-value",
-            b"office:time-value",
-            b"office:boolean-value",
-        ]
-        .into_iter()
-        .find_map(|key| attribute(tag, key))
-        .map(unescape);
-        let string = attribute(tag, b"office:value-type") == Some(b"string");
-        let formula = has(b"table:formula");
         if value.is_none() && !string && !formula {
             *waiting = repeat;
             return;
@@ -430,7 +459,7 @@ mod tests {
                         if empty { "/" } else { "" }
                     )
                 }
-                Token::End(n) => format!("</{}>", String::from_utf8_lossy(&n)),
+                Token::End(n) => format!("</{}>", String::from_utf8_lossy(&n[1..])),
                 Token::Text(t) => String::from_utf8_lossy(&t).into_owned(),
             });
         }

@@ -49,9 +49,12 @@ pub fn reference(row: u32, col: u32) -> String {
 /// top, bottom, left and right edges, each with `T` to find its value again.
 pub struct Tally<T> {
     /// Cells per row and per column, as differences from the row or column before (a
-    /// block of a million repeated rows is counted in two places, not a million).
+    /// block of a million repeated rows is counted in two places, not a million); as
+    /// long as the farthest row and column seen.
     rows: Vec<i64>,
     cols: Vec<i64>,
+    /// The most rows and columns a sheet has.
+    limits: (usize, usize),
     span: Option<Rect>,
     edges: [Option<(Rect, T)>; 4],
     /// Cells stored: records or elements, as the file holds them.
@@ -62,8 +65,9 @@ impl<T: Clone> Tally<T> {
     /// A tally for sheets of up to `rows` by `cols` cells.
     pub fn new(rows: usize, cols: usize) -> Self {
         Tally {
-            rows: vec![0; rows + 1],
-            cols: vec![0; cols + 1],
+            rows: Vec::new(),
+            cols: Vec::new(),
+            limits: (rows, cols),
             span: None,
             edges: [None, None, None, None],
             stored: 0,
@@ -89,13 +93,20 @@ impl<T: Clone> Tally<T> {
     /// A block of cells with a value (one cell, or a repeated one), stored once.
     pub fn add(&mut self, block: Rect, origin: &T) {
         let ((top, left), (bottom, right)) = block;
-        if bottom as usize + 1 >= self.rows.len()
-            || right as usize + 1 >= self.cols.len()
+        if bottom as usize >= self.limits.0
+            || right as usize >= self.limits.1
             || top > bottom
             || left > right
         {
             return;
         }
+        let grow = |counts: &mut Vec<i64>, last: u32| {
+            if counts.len() < last as usize + 2 {
+                counts.resize(last as usize + 2, 0);
+            }
+        };
+        grow(&mut self.rows, bottom);
+        grow(&mut self.cols, right);
         self.stored += 1;
         self.count(block, 1);
         let Some(((t, l), (b, r))) = self.span else {

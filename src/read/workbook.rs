@@ -129,11 +129,11 @@ fn open(path: &Path, file: &str) -> Result<Sheets<std::io::BufReader<std::fs::Fi
             calamine::open_workbook(path).map_err(|e: calamine::XlsbError| unreadable(&e))?,
         ),
         Kind::Ods => Sheets::Ods({
-            ods_fits(path, file)?;
+            once(path, || ods_fits(path, file))?;
             calamine::open_workbook(path).map_err(|e: calamine::OdsError| unreadable(&e))?
         }),
         Kind::Xls => Sheets::Xls({
-            xls_fits(path, file)?;
+            once(path, || xls_fits(path, file))?;
             calamine::open_workbook(path).map_err(|e: XlsError| match e {
                 XlsError::Password => ReadError::Format {
                     file: file.to_string(),
@@ -143,6 +143,26 @@ fn open(path: &Path, file: &str) -> Result<Sheets<std::io::BufReader<std::fs::Fi
             })?
         }),
     })
+}
+
+/// Runs a check of the file at `path` once in the process: a workbook is opened again
+/// for each sheet and each pass, and the file does not change in between.
+fn once(path: &Path, check: impl FnOnce() -> Result<(), ReadError>) -> Result<(), ReadError> {
+    static PASSED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let passed = |p: &Vec<PathBuf>| p.iter().any(|p| p == path);
+    if passed(
+        &PASSED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    ) {
+        return Ok(());
+    }
+    check()?;
+    PASSED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(path.to_path_buf());
+    Ok(())
 }
 
 /// Refuses an ods whose tables calamine would lay out in far more memory than their
