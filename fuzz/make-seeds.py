@@ -128,6 +128,108 @@ def main():
     write("values", b"\x07Due Date {n}\nDue Date 12")
     write("values", b"\x07Cuota {n} Fecha\ncuota  3  fecha")
 
+    hostile()
+
+
+# Damaged workbooks, as tests/hostile_inputs.rs builds them (small, to replay fast):
+# an xls and an ods whose one stray cell stretches the sheet far past its data, an xlsb
+# with a stray cell (read cell by cell), and an xlsx whose shared strings claim two
+# billion strings.
+def biff(typ, body):
+    return struct.pack("<HH", typ, len(body)) + body
+
+
+def xls(cells):
+    """A BIFF8 workbook stream with one sheet, Loans, of `cells`, in an OLE file."""
+    bof = lambda kind: biff(0x0809, struct.pack("<HH", 0x0600, kind) + bytes(12))
+    sheet = lambda pos: biff(0x0085, struct.pack("<IBBBB", pos, 0, 0, 5, 0) + b"Loans")
+    stream = bof(5) + sheet(len(bof(5)) + len(sheet(0)) + 4) + biff(0x000A, b"") + bof(0x10)
+    stream += b"".join(cells) + biff(0x000A, b"")
+    stream += bytes(max(0, 4096 - len(stream)))
+    stream += bytes(-len(stream) % 512)
+    sectors = len(stream) // 512
+    end, free = 0xFFFFFFFE, 0xFFFFFFFF
+    header = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + bytes(16)
+    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
+    header += struct.pack("<9I", 0, 1, 1, 0, 4096, end, 0, end, 0)
+    header += struct.pack("<109I", 0, *[free] * 108)
+    fat = [0xFFFFFFFD, end] + list(range(3, sectors + 2)) + [end]
+    fat += [free] * (128 - len(fat))
+
+    def entry(name, kind, child, start, size):
+        raw = (name + "\0").encode("utf-16-le")
+        e = raw + bytes(64 - len(raw)) + struct.pack("<HBB3I", len(raw), kind, 1, free, free, child)
+        return e + bytes(116 - len(e)) + struct.pack("<II", start, size) + bytes(4)
+
+    directory = entry("Root Entry", 5, 1, end, 0) + entry("Workbook", 2, free, 2, len(stream))
+    return header + struct.pack("<128I", *fat) + directory + bytes(256) + stream
+
+
+def label(row, col, text):
+    raw = text.encode("utf-16-le")
+    return biff(0x0204, struct.pack("<HHHHB", row, col, 0, len(raw) // 2, 1) + raw)
+
+
+def brt(typ, body):
+    def varint(n, most):
+        out = b""
+        for _ in range(most):
+            out += bytes([(n & 0x7F) | (0x80 if n >= 0x80 else 0)])
+            if n < 0x80:
+                break
+            n >>= 7
+        return out
+
+    return varint(typ, 2) + varint(len(body), 4) + body
+
+
+def xlsb(cells):
+    """An xlsb with one sheet, Loans, of (row, column, text) cells in order."""
+    wide = lambda text: struct.pack("<I", len(text)) + text.encode("utf-16-le")
+    rels = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{}" Target="{}"/></Relationships>'
+    book = brt(0x83, b"") + brt(0x8F, b"")
+    book += brt(0x9C, struct.pack("<II", 0, 1) + wide("rId1") + wide("Loans"))
+    book += brt(0x90, b"") + brt(0x84, b"")
+    sheet = brt(0x81, b"") + brt(0x94, bytes(16)) + brt(0x91, b"")
+    for row, col, text in cells:
+        sheet += brt(0, struct.pack("<I", row)) + brt(6, struct.pack("<II", col, 0) + wide(text))
+    sheet += brt(0x92, b"") + brt(0x82, b"")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for name, data in [
+            ("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>'),
+            ("_rels/.rels", rels.format("officeDocument", "xl/workbook.bin")),
+            ("xl/workbook.bin", book),
+            ("xl/_rels/workbook.bin.rels", rels.format("worksheet", "worksheets/sheet1.bin")),
+            ("xl/worksheets/sheet1.bin", sheet),
+        ]:
+            z.writestr(zipfile.ZipInfo(name), data)
+    return out.getvalue()
+
+
+def hostile():
+    header = ["Loan", "First", "Last", "Sex", "Amount", "Currency", "Disbursed"]
+    rows = [header, ["L1", "Ana", "Díaz", "F", "100", "USD", "15/01/2026"]]
+    cells = [label(r, c, text) for r, row in enumerate(rows) for c, text in enumerate(row)]
+    write("workbook", b"\x01" + xls(cells + [label(65535, 255, "stray")]))
+    cells = [(r, c, text) for r, row in enumerate(rows) for c, text in enumerate(row)]
+    write("workbook", b"\x03" + xlsb(cells + [(5000, 200, "stray")]))
+    cell = lambda text: f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    table = "".join("<table:table-row>" + "".join(cell(t) for t in row) + "</table:table-row>" for row in rows)
+    table += '<table:table-row table:number-rows-repeated="100000"><table:table-cell table:number-columns-repeated="40"/></table:table-row>'
+    table += '<table:table-row><table:table-cell table:number-columns-repeated="39"/>' + cell("stray") + "</table:table-row>"
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+        f'<office:body><office:spreadsheet><table:table table:name="Loans">{table}</table:table></office:spreadsheet></office:body></office:document-content>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(zipfile.ZipInfo("content.xml"), content)
+    write("workbook", b"\x02" + out.getvalue())
+    strings = b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="2000000000"><si><t>Loan</t></si></sst>'
+    write("workbook", b"\xc0" + b"<worksheet/>\x00\x00" + strings)
+
 
 if __name__ == "__main__":
     main()

@@ -270,6 +270,7 @@ pub fn execute(command: &Command) -> Result<Outcome, Error> {
             upload,
             upload_options,
         } => {
+            crate::read::set_quiet(*quiet);
             let args = ConvertArgs {
                 inputs: inputs.clone(),
                 template: template.clone(),

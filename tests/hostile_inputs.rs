@@ -513,24 +513,31 @@ fn password_protected_xlsx() {
 }
 
 /// Converts `renamed` (a copy of `original` under another name) and `original`: the
-/// same drafts, and on stderr only the warning about the name.
+/// same drafts, and on stderr the warning about the name, first; nothing under `-q`.
 fn reads_like_the_original(original: &str, renamed: &str, template: &str, warning: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(renamed);
     std::fs::copy(root().join(original), &path).unwrap();
     let (run, out) = convert(dir.path(), &[&path], template);
+    check(&run, 0, "", 60.0);
     let warning = warning.replace("{path}", &arg(&path)).replace(
         "{renamed}",
         &arg(&path.with_extension(Path::new(original).extension().unwrap())),
     );
-    check(&run, 0, &format!("kiva-drafts: warning: {warning}\n"), 60.0);
+    let warning = format!("kiva-drafts: warning: {warning}\n");
+    let loud = dir.path().join("loud");
+    let run = measure(&["convert", &arg(&path), "-t", template, "-o", &arg(&loud)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.starts_with(&warning), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("warning").count(), 1, "{}", run.stderr);
     let (expected, expected_out) = convert(dir.path(), &[&root().join(original)], template);
     assert_eq!(expected.code, 0, "{}", expected.stderr);
     assert_eq!(drafts(&out), drafts(&expected_out));
+    assert_eq!(drafts(&loud), drafts(&expected_out));
     assert!(!drafts(&out).is_empty());
     let run = measure(&["inspect", &arg(&path)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr, format!("kiva-drafts: warning: {warning}\n"));
+    assert_eq!(run.stderr, warning);
 }
 
 #[test]
@@ -876,4 +883,469 @@ fn error_cells_in_amounts() {
     assert_eq!(problems["column"], "Loan Amount");
     let run = measure(&["inspect", &arg(&path)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// xls workbooks, written by hand: BIFF8 records in the "Workbook" stream of an OLE
+// compound file (version 3, 512-byte sectors, one FAT sector).
+
+/// A BIFF record: type, length, body.
+fn biff(typ: u16, body: &[u8]) -> Vec<u8> {
+    let mut out = typ.to_le_bytes().to_vec();
+    out.extend(u16::try_from(body.len()).unwrap().to_le_bytes());
+    out.extend(body);
+    out
+}
+
+/// A cell record's start: row, column (from 0), format 0.
+fn at(row: u16, col: u16) -> Vec<u8> {
+    [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat()
+}
+
+/// A LABEL cell (BIFF8: length, flags 1 for two bytes per character, the characters).
+fn label(row: u16, col: u16, text: &str) -> Vec<u8> {
+    let mut body = at(row, col);
+    body.extend(
+        u16::try_from(text.encode_utf16().count())
+            .unwrap()
+            .to_le_bytes(),
+    );
+    body.push(1);
+    body.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    biff(0x0204, &body)
+}
+
+/// A NUMBER cell.
+fn number(row: u16, col: u16, value: f64) -> Vec<u8> {
+    biff(
+        0x0203,
+        &[at(row, col), value.to_le_bytes().to_vec()].concat(),
+    )
+}
+
+/// A workbook stream with one sheet: a DIMENSIONS record (first row, last row + 1,
+/// first column, last column + 1) and the cell records given.
+fn workbook_stream(sheet: &str, dimensions: [u32; 4], cells: &[Vec<u8>]) -> Vec<u8> {
+    let bof = |kind: u16| {
+        biff(
+            0x0809,
+            &[&0x0600u16.to_le_bytes()[..], &kind.to_le_bytes(), &[0; 12]].concat(),
+        )
+    };
+    let boundsheet = |pos: u32| {
+        let mut body = pos.to_le_bytes().to_vec();
+        body.extend([0, 0, u8::try_from(sheet.len()).unwrap(), 0]);
+        body.extend(sheet.bytes());
+        biff(0x0085, &body)
+    };
+    let globals_len = bof(5).len() + boundsheet(0).len() + 4;
+    let mut stream = [
+        bof(5),
+        boundsheet(u32::try_from(globals_len).unwrap()),
+        biff(0x000A, &[]),
+    ]
+    .concat();
+    stream.extend(bof(0x10));
+    let [first_row, rows_end, first_col, cols_end] = dimensions;
+    let mut body = [first_row.to_le_bytes(), rows_end.to_le_bytes()].concat();
+    body.extend(u16::try_from(first_col).unwrap().to_le_bytes());
+    body.extend(u16::try_from(cols_end).unwrap().to_le_bytes());
+    body.extend([0, 0]);
+    stream.extend(biff(0x0200, &body));
+    for cell in cells {
+        stream.extend(cell);
+    }
+    stream.extend(biff(0x000A, &[]));
+    stream
+}
+
+/// An OLE compound file holding `stream` as "Workbook": sector 0 the FAT, sector 1 the
+/// directory, the stream from sector 2. The stream is padded to 4096 bytes, so it lives
+/// in sectors of its own rather than the mini stream.
+fn xls_file(path: &Path, mut stream: Vec<u8>) {
+    const END: u32 = 0xFFFF_FFFE;
+    const FREE: u32 = 0xFFFF_FFFF;
+    let len = stream.len().max(4096);
+    stream.resize(len.div_ceil(512) * 512, 0);
+    let sectors = u32::try_from(stream.len() / 512).unwrap();
+    assert!(sectors + 2 <= 128, "one FAT sector");
+    let mut header = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    header.extend([0; 16]);
+    for value in [0x3Eu16, 3, 0xFFFE, 9, 6] {
+        header.extend(value.to_le_bytes());
+    }
+    header.extend([0; 6]);
+    for value in [0u32, 1, 1, 0, 4096, END, 0, END, 0, 0] {
+        header.extend(value.to_le_bytes());
+    }
+    header.extend((0..108).flat_map(|_| FREE.to_le_bytes()));
+    assert_eq!(header.len(), 512);
+    let mut fat = vec![0xFFFF_FFFDu32, END];
+    fat.extend((3..sectors + 2).chain([END]));
+    fat.resize(128, FREE);
+    let entry = |name: &str, kind: u8, child: u32, start: u32, size: u32| {
+        let mut e: Vec<u8> = name
+            .encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let name_len = u16::try_from(e.len()).unwrap();
+        e.resize(64, 0);
+        e.extend(name_len.to_le_bytes());
+        e.extend([kind, 1]);
+        e.extend([FREE, FREE, child].iter().flat_map(|v| v.to_le_bytes()));
+        e.resize(116, 0);
+        e.extend(start.to_le_bytes());
+        e.extend(size.to_le_bytes());
+        e.resize(128, 0);
+        e
+    };
+    let mut directory = entry("Root Entry", 5, 1, END, 0);
+    directory.extend(entry("Workbook", 2, FREE, 2, u32::try_from(len).unwrap()));
+    directory.resize(512, 0);
+    let mut file = header;
+    file.extend(fat.iter().flat_map(|v| v.to_le_bytes()));
+    file.extend(directory);
+    file.extend(stream);
+    std::fs::write(path, file).unwrap();
+}
+
+/// The three loans of `GOOD_CSV` and 60 more, as cells of a sheet from A1.
+fn loan_cells() -> Vec<Vec<u8>> {
+    let mut cells = Vec::new();
+    for (c, name) in [
+        "Loan",
+        "First",
+        "Last",
+        "Sex",
+        "Amount",
+        "Currency",
+        "Disbursed",
+    ]
+    .iter()
+    .enumerate()
+    {
+        cells.push(label(0, u16::try_from(c).unwrap(), name));
+    }
+    for r in 1..=63u16 {
+        cells.push(label(r, 0, &format!("L{r}")));
+        cells.push(label(r, 1, "Ana"));
+        cells.push(label(r, 2, "Díaz"));
+        cells.push(label(r, 3, if r % 2 == 0 { "M" } else { "F" }));
+        cells.push(number(r, 4, 100.0 + f64::from(r)));
+        cells.push(label(r, 5, "USD"));
+        cells.push(label(r, 6, "15/01/2026"));
+    }
+    cells
+}
+
+#[test]
+fn hand_made_xls_converts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loans.xls");
+    xls_file(
+        &path,
+        workbook_stream("Loans", [0, 64, 0, 7], &loan_cells()),
+    );
+    let (run, out) = convert(dir.path(), &[&path], SIMPLE);
+    check(&run, 0, "", 60.0);
+    assert_eq!(drafts(&out).len(), 63);
+}
+
+#[test]
+fn a_stray_cell_at_the_end_of_an_xls_sheet() {
+    // calamine reads an xls's sheets into dense grids when it opens the file: one cell
+    // at IV65536 makes the sheet 16.7 million cells (over 1 GB before this was refused).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.xls");
+    let mut cells = loan_cells();
+    cells.push(label(65_535, 255, "stray"));
+    xls_file(&path, workbook_stream("Loans", [0, 65_536, 0, 256], &cells));
+    refused(
+        &[&path],
+        SIMPLE,
+        &format!(
+            "{}: sheet 'Loans' has 449 cells with a value but spans A1:IV65536, which the xls reader lays out as 16,777,216 cells in memory: the cell at IV65536 ('stray') is far from the others, which fit in A1:G64; delete the cell at IV65536 (and anything else past the data) and save, or save the sheet as CSV, and convert again",
+            path.display()
+        ),
+        40.0,
+    );
+}
+
+#[test]
+fn an_xls_sheet_whose_dimensions_claim_billions_of_rows() {
+    // calamine reserves room for the cells a DIMENSIONS record claims: rows 11 to 5
+    // wrap around to 4 billion, by 65,535 columns, and reserving 11 PB aborted the
+    // process.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dimensions.xls");
+    xls_file(
+        &path,
+        workbook_stream("Loans", [10, 5, 0, 65_535], &loan_cells()),
+    );
+    refused(
+        &[&path],
+        SIMPLE,
+        &format!(
+            "{}: sheet 'Loans' is damaged: its DIMENSIONS record claims 4,294,967,291 rows by 65,535 columns, more than an xls sheet holds (65,536 rows by 256 columns); open the file in Excel and save it again, or save the sheet as CSV, and convert again",
+            path.display()
+        ),
+        40.0,
+    );
+}
+
+/// The sample workbook with a shared strings part whose `<sst>` says `attributes`;
+/// `compressed` deflates it (as Excel does), else it is stored.
+fn with_shared_strings(path: &Path, attributes: &str, compressed: bool) {
+    let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in sample_parts(|xml| xml) {
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    let options = if compressed {
+        stored.compression_method(zip::CompressionMethod::Deflated)
+    } else {
+        stored
+    };
+    zip.start_file("xl/sharedStrings.xml", options).unwrap();
+    zip.write_all(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" {attributes}><si><t>Loan</t></si></sst>"
+    ).as_bytes()).unwrap();
+    zip.finish().unwrap();
+}
+
+#[test]
+fn shared_strings_that_claim_more_strings_than_the_file_holds() {
+    // calamine reserves room for `uniqueCount` strings (24 bytes each) before it reads
+    // one: 10^13 asked for 240 TB and the allocation's failure aborted the process; 2
+    // billion (48 GB) happen to be granted as untouched address space here, and abort
+    // where memory is not overcommitted.
+    let dir = tempfile::tempdir().unwrap();
+    for count in ["10000000000000", "2000000000"] {
+        let path = dir.path().join(format!("strings-{count}.xlsx"));
+        with_shared_strings(&path, &format!("count=\"1\" uniqueCount=\"{count}\""), true);
+        let grouped = count
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(",");
+        refused(
+            &[&path],
+            PER_LOAN,
+            &format!(
+                "{}: part 'xl/sharedStrings.xml' says it holds {grouped} shared strings (its uniqueCount), more than the whole workbook, {} bytes unpacked, could hold: the file is damaged; open it in Excel and save it again, or save the sheet as CSV, and convert again",
+                path.display(),
+                if count.len() > 10 { "35,921" } else { "35,917" },
+            ),
+            40.0,
+        );
+    }
+    // Some writers put the count of references there: more than the strings, but what
+    // the workbook could hold.
+    let path = dir.path().join("references.xlsx");
+    with_shared_strings(&path, "count=\"5000\" uniqueCount=\"5000\"", false);
+    let (run, out) = convert(dir.path(), &[&path], PER_LOAN);
+    check(&run, 0, "", 60.0);
+    assert_eq!(drafts(&out).len(), 6);
+}
+
+// ---------------------------------------------------------------------------------------
+// xlsb workbooks, written by hand: BIFF12 records (type and size as 7-bit varints) in a
+// zip, with only the parts calamine needs.
+
+/// A BIFF12 record.
+fn brt(typ: u16, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut varint = |mut n: usize, most: usize| {
+        for _ in 0..most {
+            let more = n >= 0x80;
+            out.push(u8::try_from(n & 0x7F).unwrap() | if more { 0x80 } else { 0 });
+            n >>= 7;
+            if !more {
+                break;
+            }
+        }
+    };
+    varint(usize::from(typ), 2);
+    varint(body.len(), 4);
+    out.extend(body);
+    out
+}
+
+/// An `XLWideString`: a count of UTF-16 units, then the units.
+fn wide(text: &str) -> Vec<u8> {
+    let units: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    [
+        u32::try_from(units.len() / 2)
+            .unwrap()
+            .to_le_bytes()
+            .to_vec(),
+        units,
+    ]
+    .concat()
+}
+
+/// An xlsb cell's value.
+enum Value {
+    Text(&'static str),
+    Number(f64),
+}
+
+/// An xlsb with one sheet, "Loans", holding `cells` (row, column from 0), in order.
+fn xlsb_file(path: &Path, cells: &[(u32, u32, Value)]) {
+    const CONTENT_TYPES: &str = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/><Override PartName="/xl/worksheets/sheet1.bin" ContentType="application/vnd.ms-excel.worksheet"/></Types>"#;
+    const RELS: &str = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>"#;
+    const WORKBOOK_RELS: &str = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.bin"/></Relationships>"#;
+    let sheet_entry = [
+        &0u32.to_le_bytes()[..],
+        &1u32.to_le_bytes(),
+        &wide("rId1"),
+        &wide("Loans"),
+    ]
+    .concat();
+    let workbook = [
+        brt(0x83, &[]),
+        brt(0x8F, &[]),
+        brt(0x9C, &sheet_entry),
+        brt(0x90, &[]),
+        brt(0x84, &[]),
+    ]
+    .concat();
+    let mut sheet = [brt(0x81, &[]), brt(0x94, &[0; 16]), brt(0x91, &[])].concat();
+    let mut row = None;
+    for (r, c, value) in cells {
+        if row != Some(*r) {
+            sheet.extend(brt(0x0000, &r.to_le_bytes()));
+            row = Some(*r);
+        }
+        let start = [c.to_le_bytes(), [0; 4]].concat();
+        sheet.extend(match value {
+            Value::Text(text) => brt(0x0006, &[start, wide(text)].concat()),
+            Value::Number(n) => brt(0x0005, &[start, n.to_le_bytes().to_vec()].concat()),
+        });
+    }
+    sheet.extend([brt(0x92, &[]), brt(0x82, &[])].concat());
+    write_zip(
+        path,
+        &[
+            Part::stored("[Content_Types].xml", CONTENT_TYPES.as_bytes().to_vec()),
+            Part::stored("_rels/.rels", RELS.as_bytes().to_vec()),
+            Part::stored("xl/workbook.bin", workbook),
+            Part::stored(
+                "xl/_rels/workbook.bin.rels",
+                WORKBOOK_RELS.as_bytes().to_vec(),
+            ),
+            Part::stored("xl/worksheets/sheet1.bin", sheet),
+        ],
+    );
+}
+
+/// The loans of [`loan_cells`], as xlsb cells.
+fn xlsb_loans() -> Vec<(u32, u32, Value)> {
+    let mut cells = Vec::new();
+    for (c, name) in [
+        "Loan",
+        "First",
+        "Last",
+        "Sex",
+        "Amount",
+        "Currency",
+        "Disbursed",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        cells.push((0, u32::try_from(c).unwrap(), Value::Text(name)));
+    }
+    let keys: Vec<&'static str> = (1..=63).map(|r| &*format!("L{r}").leak()).collect();
+    for r in 1..=63u32 {
+        cells.push((r, 0, Value::Text(keys[r as usize - 1])));
+        cells.push((r, 1, Value::Text("Ana")));
+        cells.push((r, 2, Value::Text("Díaz")));
+        cells.push((r, 3, Value::Text(if r % 2 == 0 { "M" } else { "F" })));
+        cells.push((r, 4, Value::Number(100.0 + f64::from(r))));
+        cells.push((r, 5, Value::Text("USD")));
+        cells.push((r, 6, Value::Text("15/01/2026")));
+    }
+    cells
+}
+
+#[test]
+fn hand_made_xlsb_converts_like_the_xls() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsb = dir.path().join("loans.xlsb");
+    xlsb_file(&xlsb, &xlsb_loans());
+    let xls = dir.path().join("loans.xls");
+    xls_file(&xls, workbook_stream("Loans", [0, 64, 0, 7], &loan_cells()));
+    let (run, out) = convert(dir.path(), &[&xlsb], SIMPLE);
+    check(&run, 0, "", 60.0);
+    assert_eq!(drafts(&out).len(), 63);
+    let (run, xls_out) = convert(dir.path(), &[&xls], SIMPLE);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(drafts(&out), drafts(&xls_out));
+}
+
+#[test]
+fn a_stray_cell_in_the_last_row_and_column_of_an_xlsb() {
+    // XFD1048576: calamine's dense range would be 17 billion cells (the allocation's
+    // failure aborted the process); xlsb sheets are read cell by cell instead, as xlsx.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.xlsb");
+    let mut cells = xlsb_loans();
+    cells.push((1_048_575, 16_383, Value::Text("x")));
+    xlsb_file(&path, &cells);
+    let (run, out) = convert(dir.path(), &[&path], SIMPLE);
+    check(&run, 0, "", 150.0);
+    assert_eq!(drafts(&out).len(), 63);
+    let s = summary(&out);
+    assert_eq!(s["rows"]["blank"], 1_048_511);
+    let run = measure(&["inspect", &arg(&path)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.peak_mb < 150.0, "{}", run.peak_mb);
+}
+
+#[test]
+fn a_stray_cell_far_below_an_ods_table() {
+    // calamine reads an ods's tables into dense grids when it opens the file, holding
+    // each row's empty cells before a value too: one cell at EJ100489, after 100,000
+    // repeated empty rows, made this 15 KB file take 1.4 GB (at row 700,000, 10 GB).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.ods");
+    let mut archive =
+        zip::ZipArchive::new(File::open(root().join("samples/jlg/repayments.ods")).unwrap())
+            .unwrap();
+    let mut zip = zip::ZipWriter::new(File::create(&path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        if name == "content.xml" {
+            let xml = String::from_utf8(bytes).unwrap();
+            bytes = replaced(
+                &xml,
+                "</table:table>",
+                "<table:table-row table:number-rows-repeated=\"100000\"><table:table-cell table:number-columns-repeated=\"140\"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated=\"139\"/><table:table-cell office:value-type=\"string\"><text:p>x</text:p></table:table-cell></table:table-row></table:table>",
+            )
+            .into_bytes();
+        }
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    refused(
+        &[&path],
+        "templates/jlg.toml",
+        &format!(
+            "{}: sheet 'Repayment Schedule' has 8,143 cells with a value but spans A1:EJ100489, which the ods reader lays out as 14,076,876 cells in memory: the cell at EJ100489 ('x') is far from the others, which fit in A1:Q488; delete the cell at EJ100489 (and anything else past the data) and save, or save the sheet as CSV, and convert again",
+            path.display()
+        ),
+        40.0,
+    );
 }

@@ -5,9 +5,12 @@
 //! header row is then located ([`header`]) and the rows below it become the table.
 //! Nothing here knows about loans: that is the template's job.
 
+pub mod biff;
 pub mod container;
 pub mod header;
 pub mod merged;
+pub mod ods;
+pub mod sprawl;
 pub mod text;
 pub mod workbook;
 
@@ -116,10 +119,21 @@ pub fn is_totals_word(text: &str) -> bool {
     .contains(&t.as_str())
 }
 
+/// Whether warnings about inputs are left out (`convert --quiet`: only errors).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Leaves out (or prints again) the warnings of [`warn_once`], as `--quiet` asks.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Prints a warning about an input on stderr, once per file however often it is opened
-/// (a workbook is opened again for each sheet and each pass).
+/// (a workbook is opened again for each sheet and each pass); nothing under `--quiet`.
 pub(crate) fn warn_once(path: &Path, message: &str) {
     static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     let mut warned = WARNED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use calamine::{
-    Data, DataRef, DataType, Reader, Sheets, XlsError, Xlsx, XlsxError, XlsxFormulaMetadata,
+    Data, DataRef, DataType, Reader, Sheets, XlsError, Xlsb, Xlsx, XlsxError, XlsxFormulaMetadata,
 };
 
 use super::container::{self, Kind, Sniff};
@@ -128,19 +128,79 @@ fn open(path: &Path, file: &str) -> Result<Sheets<std::io::BufReader<std::fs::Fi
         Kind::Xlsb => Sheets::Xlsb(
             calamine::open_workbook(path).map_err(|e: calamine::XlsbError| unreadable(&e))?,
         ),
-        Kind::Ods => Sheets::Ods(
-            calamine::open_workbook(path).map_err(|e: calamine::OdsError| unreadable(&e))?,
-        ),
-        Kind::Xls => Sheets::Xls(
+        Kind::Ods => Sheets::Ods({
+            once(path, || ods_fits(path, file))?;
+            calamine::open_workbook(path).map_err(|e: calamine::OdsError| unreadable(&e))?
+        }),
+        Kind::Xls => Sheets::Xls({
+            once(path, || xls_fits(path, file))?;
             calamine::open_workbook(path).map_err(|e: XlsError| match e {
                 XlsError::Password => ReadError::Format {
                     file: file.to_string(),
                     message: container::ENCRYPTED.to_string(),
                 },
                 e => unreadable(&e),
-            })?,
-        ),
+            })?
+        }),
     })
+}
+
+/// Runs a check of the file at `path` once in the process: a workbook is opened again
+/// for each sheet and each pass, and the file does not change in between.
+fn once(path: &Path, check: impl FnOnce() -> Result<(), ReadError>) -> Result<(), ReadError> {
+    static PASSED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let passed = |p: &Vec<PathBuf>| p.iter().any(|p| p == path);
+    if passed(
+        &PASSED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    ) {
+        return Ok(());
+    }
+    check()?;
+    PASSED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(path.to_path_buf());
+    Ok(())
+}
+
+/// Refuses an ods whose tables calamine would lay out in far more memory than their
+/// cells need, before calamine reads them all on opening (see [`super::ods`]).
+fn ods_fits(path: &Path, file: &str) -> Result<(), ReadError> {
+    match super::ods::check(path) {
+        Ok(fits) => fits.map_err(|message| ReadError::Format {
+            file: file.to_string(),
+            message,
+        }),
+        Err(e) => Err(ReadError::Io {
+            file: file.to_string(),
+            message: super::text::io_message(&e),
+        }),
+    }
+}
+
+/// Refuses an xls whose sheets calamine would lay out in far more memory than their
+/// cells need, before calamine reads them all on opening (see [`super::biff`]).
+fn xls_fits(path: &Path, file: &str) -> Result<(), ReadError> {
+    let refuse = |message: String| ReadError::Format {
+        file: file.to_string(),
+        message,
+    };
+    let stream = match container::xls_stream(path) {
+        Ok(stream) => stream,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Err(refuse(e.to_string())),
+        Err(e) => {
+            return Err(ReadError::Io {
+                file: file.to_string(),
+                message: super::text::io_message(&e),
+            });
+        }
+    };
+    match stream {
+        Some(stream) => super::biff::check(&stream).map_err(refuse),
+        None => Ok(()),
+    }
 }
 
 /// Reads one sheet: by name (exact, then case-insensitive), by 1-based index, or the
@@ -150,17 +210,16 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<(Source, Grid), ReadErro
     guard(&file, || {
         let mut workbook = open(path, &file)?;
         let name = resolve_sheet(&file, &workbook.sheet_names(), sheet)?;
-        let rows = match &mut workbook {
-            Sheets::Xlsx(xlsx) => {
-                let mut rows = Vec::new();
-                sheet_rows(xlsx, &file, &name, |row| {
-                    rows.push(row);
-                    true
-                })?;
-                rows
-            }
-            other => range_rows(other, &file, &name)?,
+        let mut rows = Vec::new();
+        let push = |row| {
+            rows.push(row);
+            true
         };
+        match &mut workbook {
+            Sheets::Xlsx(xlsx) => xlsx_rows(xlsx, &file, &name, push)?,
+            Sheets::Xlsb(xlsb) => xlsb_rows(xlsb, &file, &name, push)?,
+            other => rows = range_rows(other, &file, &name)?,
+        }
         Ok((
             Source {
                 file: file.clone(),
@@ -175,7 +234,7 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<(Source, Grid), ReadErro
     })
 }
 
-/// The rows of a sheet of an xls, xlsb or ods workbook, from calamine's `Range`.
+/// The rows of a sheet of an xls or ods workbook, from calamine's `Range`.
 fn range_rows<RS: Read + Seek>(
     workbook: &mut Sheets<RS>,
     file: &str,
@@ -237,10 +296,11 @@ fn resolve_sheet(file: &str, names: &[String], sheet: Option<&str>) -> Result<St
     })
 }
 
-/// Whether calamine can read the workbook's sheets cell by cell: an xlsx or xlsm, by its
-/// bytes.
+/// Whether calamine can read the workbook's sheets cell by cell: an xlsx, xlsm or xlsb,
+/// by its bytes.
 pub fn streams(path: &Path) -> bool {
-    detect(path, &path.display().to_string()).is_ok_and(|kind| kind == Kind::Xlsx)
+    detect(path, &path.display().to_string())
+        .is_ok_and(|kind| matches!(kind, Kind::Xlsx | Kind::Xlsb))
 }
 
 /// Rows sent at once by the thread that reads a sheet...
@@ -249,7 +309,7 @@ const CHUNK: usize = 256;
 /// waiting in the channel stay within a few MB.
 const CHUNK_CELLS: usize = 1 << 16;
 
-/// An xlsx sheet read row by row by calamine's cell reader, on a thread of its own:
+/// An xlsx or xlsb sheet read row by row by calamine's cell reader, on a thread of its own:
 /// the rows come as the sheet's XML is parsed, so grouping works while calamine reads,
 /// and the sheet is never held whole. Rows are what [`read`] gives: Excel's row
 /// numbers, cells at their columns, blank rows inside the used range included.
@@ -324,16 +384,12 @@ fn send_rows(
     skip: usize,
     sender: &SyncSender<Result<Vec<Row>, ReadError>>,
 ) -> Result<(), ReadError> {
-    let mut workbook: Xlsx<_> =
-        calamine::open_workbook(path).map_err(|e: XlsxError| ReadError::Format {
-            file: file.to_string(),
-            message: format!("not a readable workbook ({e})"),
-        })?;
+    let mut workbook = open(path, file)?;
     let mut emitted = 0usize;
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut cells = 0;
     let mut receiver_gone = false;
-    sheet_rows(&mut workbook, file, sheet, |row| {
+    let emit = |row: Row| {
         emitted += 1;
         if emitted <= skip {
             return true;
@@ -347,41 +403,100 @@ fn send_rows(
         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
         receiver_gone = sender.send(Ok(full)).is_err();
         !receiver_gone
-    })?;
+    };
+    match &mut workbook {
+        Sheets::Xlsx(xlsx) => xlsx_rows(xlsx, file, sheet, emit)?,
+        Sheets::Xlsb(xlsb) => xlsb_rows(xlsb, file, sheet, emit)?,
+        _ => unreachable!("only xlsx and xlsb sheets are streamed"),
+    }
     if !chunk.is_empty() && !receiver_gone {
         let _ = sender.send(Ok(chunk));
     }
     Ok(())
 }
 
-/// Reads an xlsx sheet cell by cell and hands `emit` its rows in order: Excel's row
-/// numbers, cells at their columns (trailing blank ones dropped), and the rows without a
-/// value between two rows with one as blank rows, as in calamine's `Range`. Rows and
-/// cells without a value (formatting only) are not rows of the sheet. Stops when `emit`
-/// returns false.
-fn sheet_rows<RS: Read + Seek>(
+/// One cell from calamine's cell reader: its (row, column), and its value, `None` for a
+/// cell without one (formatting only). An error is the reader's message.
+type NextCell = Result<Option<((u32, u32), Option<Cell>)>, String>;
+
+/// The rows of an xlsx sheet, read cell by cell, for `emit` (see [`sheet_rows`]).
+fn xlsx_rows<RS: Read + Seek>(
     workbook: &mut Xlsx<RS>,
     file: &str,
     sheet: &str,
-    mut emit: impl FnMut(Row) -> bool,
+    emit: impl FnMut(Row) -> bool,
 ) -> Result<(), ReadError> {
-    let failed = |message: String| ReadError::Format {
-        file: file.to_string(),
-        message: format!("cannot read sheet '{sheet}': {message}"),
-    };
     let mut reader = match workbook.worksheet_cells_reader(sheet) {
         Ok(reader) => reader,
         // A chart sheet: no cells, as calamine's `Range` has none.
         Err(XlsxError::NotAWorksheet(_)) => return Ok(()),
-        Err(e) => return Err(failed(e.to_string())),
+        Err(e) => return Err(cannot_read(file, sheet, &e)),
     };
+    let next = || -> NextCell {
+        let Some(cell) = reader
+            .next_cell_with_formula_metadata()
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let value = match (cell.value, cell.formula) {
+            (DataRef::Empty, None) => None,
+            (DataRef::Empty, Some(formula)) => Some(Cell::Error(unsaved_formula(formula))),
+            (value, _) => Some(convert_ref(value)),
+        };
+        Ok(Some((cell.pos, value)))
+    };
+    sheet_rows(next, file, sheet, emit)
+}
+
+/// The rows of an xlsb sheet, read cell by cell, for `emit` (see [`sheet_rows`]): never
+/// calamine's dense `Range`, as for xlsx.
+fn xlsb_rows<RS: Read + Seek>(
+    workbook: &mut Xlsb<RS>,
+    file: &str,
+    sheet: &str,
+    emit: impl FnMut(Row) -> bool,
+) -> Result<(), ReadError> {
+    let mut reader = workbook
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| cannot_read(file, sheet, &e))?;
+    let next = || -> NextCell {
+        let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let value = match cell.get_value() {
+            DataRef::Empty => None,
+            value => Some(convert_ref(value.clone())),
+        };
+        Ok(Some((cell.get_position(), value)))
+    };
+    sheet_rows(next, file, sheet, emit)
+}
+
+fn cannot_read(file: &str, sheet: &str, e: &dyn std::fmt::Display) -> ReadError {
+    ReadError::Format {
+        file: file.to_string(),
+        message: format!("cannot read sheet '{sheet}': {e}"),
+    }
+}
+
+/// Hands `emit` the rows of a sheet whose cells `next` gives one by one, in order:
+/// Excel's row numbers, cells at their columns (trailing blank ones dropped), and the
+/// rows without a value between two rows with one as blank rows, as in calamine's
+/// `Range`. Rows and cells without a value (formatting only) are not rows of the sheet.
+/// Stops when `emit` returns false.
+fn sheet_rows(
+    mut next: impl FnMut() -> NextCell,
+    file: &str,
+    sheet: &str,
+    mut emit: impl FnMut(Row) -> bool,
+) -> Result<(), ReadError> {
+    let failed = |message: String| cannot_read(file, sheet, &message);
     let mut current: Option<(u32, Vec<Cell>)> = None;
     let mut previous: Option<u32> = None;
     loop {
-        let next = reader
-            .next_cell_with_formula_metadata()
-            .map_err(|e| failed(e.to_string()))?;
-        let position = next.as_ref().map(|cell| cell.pos);
+        let next = next().map_err(&failed)?;
+        let position = next.as_ref().map(|(pos, _)| *pos);
         let row_done = match (&current, position) {
             (Some((r, _)), Some((row, _))) => *r != row,
             (Some(_), None) => true,
@@ -411,13 +526,10 @@ fn sheet_rows<RS: Read + Seek>(
             }
             previous = Some(r);
         }
-        let Some(cell) = next else { break };
-        let value = match (cell.value, cell.formula) {
-            (DataRef::Empty, None) => continue,
-            (DataRef::Empty, Some(formula)) => Cell::Error(unsaved_formula(formula)),
-            (value, _) => convert_ref(value),
+        let Some(((row, column), value)) = next else {
+            break;
         };
-        let (row, column) = cell.pos;
+        let Some(value) = value else { continue };
         if row >= MAX_ROWS || column >= MAX_COLUMNS {
             return Err(failed(format!(
                 "a cell at row {}, column {} is past Excel's last row ({MAX_ROWS}) or column ({MAX_COLUMNS}): the file is damaged",
@@ -450,7 +562,7 @@ fn unsaved_formula(formula: XlsxFormulaMetadata) -> String {
     }
 }
 
-/// The first rows of an xlsx sheet, enough by `enough` to find its header, and the
+/// The first rows of an xlsx or xlsb sheet, enough by `enough` to find its header, and the
 /// stream of the rest (`None` when the first rows are the whole sheet).
 pub fn read_prefix(
     path: &Path,
