@@ -192,6 +192,13 @@ fn input_line(input: &InputSummary) -> String {
         ));
     }
     line.push_str(&format!(", {} data rows", input.rows));
+    if input.merged_ranges > 0 {
+        let n = input.merged_ranges;
+        line.push_str(&format!(
+            " ({n} merged cell{} over several rows, read on each of them)",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     line
 }
 

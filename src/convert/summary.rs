@@ -22,6 +22,14 @@ pub struct InputSummary {
     pub delimiter: Option<String>,
     pub rows: usize,
     pub blank_rows: usize,
+    /// Merged cells below the header, read on each row they cover.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub merged_ranges: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Serialize)]
@@ -235,5 +243,6 @@ pub(super) fn input_summary(
         }),
         rows,
         blank_rows: blank,
+        merged_ranges: table.merged_ranges(),
     }
 }

@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use super::merged::MergedDown;
 use super::{Cell, Grid, ReadError, Row, Source, Table};
 
 /// How many rows from the top are searched for the header.
@@ -240,11 +241,18 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
         })
         .collect();
     let below = rows.len() - (at + count);
-    let data: Vec<Row> = rows
+    let header_end = rows[at + count - 1].line;
+    let mut data: Vec<Row> = rows
         .into_iter()
         .skip(at + count)
         .filter(|r| !r.is_blank())
         .collect();
+    let mut merged = MergedDown::new(&grid.merges, header_end);
+    if let Some(merged) = &mut merged {
+        for row in &mut data {
+            merged.fill(row);
+        }
+    }
     let blank_rows = below - data.len();
     let shared_headers = headers
         .iter()
@@ -263,6 +271,7 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
         delimiter: grid.delimiter,
         header_detected: detected,
         stream: None,
+        merged,
     })
 }
 

@@ -36,6 +36,8 @@ pub struct MergedDown {
     open: Vec<(u32, u32, Cell)>,
     /// Cells filled so far.
     pub filled: usize,
+    /// The merges below the header that span several rows.
+    pub ranges: usize,
 }
 
 impl MergedDown {
@@ -54,6 +56,7 @@ impl MergedDown {
         // Popped from the end: the lowest top row last.
         waiting.sort_unstable_by(|a, b| b.cmp(a));
         Some(MergedDown {
+            ranges: waiting.len(),
             waiting,
             open: Vec::new(),
             filled: 0,

@@ -218,6 +218,8 @@ pub struct Grid {
     pub encoding: Option<&'static str>,
     /// Text files: the field delimiter.
     pub delimiter: Option<u8>,
+    /// Workbooks: the sheet's merged ranges ([`merged`]).
+    pub merges: Vec<merged::Region>,
 }
 
 /// A table: a header and the data rows below it.
@@ -247,6 +249,9 @@ pub struct Table {
     /// The records after `rows`, read from disk again on each pass; `None` when the
     /// table holds every row.
     pub(crate) stream: Option<Stream>,
+    /// Cells merged down over data rows, as filled up to the end of `rows`: each pass
+    /// over the rows read from disk goes on from there.
+    pub(crate) merged: Option<merged::MergedDown>,
 }
 
 /// Where the rows after a table's first ones come from.
@@ -268,6 +273,12 @@ impl Table {
                     .unwrap_or_else(|| Arc::from(""))
             }),
         }
+    }
+
+    /// Merged cells below the header that span several rows, each read on every row
+    /// it covers ([`merged`]).
+    pub fn merged_ranges(&self) -> usize {
+        self.merged.as_ref().map_or(0, |m| m.ranges)
     }
 
     /// Whether another pass over the rows costs little next to the work done per row:
@@ -308,6 +319,7 @@ impl Table {
                 cells: Vec::new(),
             },
             stamps: text::Stamps::default(),
+            merged: self.merged.clone(),
         })
     }
 }
@@ -339,6 +351,8 @@ pub struct DataRows<'a> {
     buffer: Row,
     /// When `buffer`'s cells changed (text files).
     stamps: text::Stamps,
+    /// Fills the cells merged down over the rows read from disk (workbooks).
+    merged: Option<merged::MergedDown>,
 }
 
 impl DataRows<'_> {
@@ -369,8 +383,11 @@ impl DataRows<'_> {
                     Some(&mut self.stamps),
                 ),
                 Rows::Sheet(rows) => rows.next_row().map(|row| {
-                    row.map(|row| {
+                    row.map(|mut row| {
                         let blank = row.is_blank();
+                        if let Some(merged) = self.merged.as_mut().filter(|_| !blank) {
+                            merged.fill(&mut row);
+                        }
                         self.buffer = row;
                         blank
                     })
@@ -524,13 +541,14 @@ pub fn read_table_streamed(
             return read_table(input, options, spec);
         }
         let sheet = input.sheet.as_deref().or(options.sheet.as_deref());
-        let (source, rows, rest) = workbook::read_prefix(&input.path, sheet, |rows| {
+        let (source, rows, rest, merges) = workbook::read_prefix(&input.path, sheet, |rows| {
             header::has_enough_rows(rows, spec)
         })?;
         let grid = Grid {
             rows,
             encoding: None,
             delimiter: None,
+            merges,
         };
         let mut table = header::build_table(source, grid, spec)?;
         table.stream = rest.map(Stream::Sheet);
@@ -547,6 +565,7 @@ pub fn read_table_streamed(
         rows: prefix.rows,
         encoding: Some(prefix.encoding),
         delimiter: Some(prefix.delimiter),
+        merges: Vec::new(),
     };
     // The header search only looks at the first rows: on enough of them it finds what it
     // finds on the whole file.

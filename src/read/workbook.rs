@@ -220,6 +220,7 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<(Source, Grid), ReadErro
             Sheets::Xlsb(xlsb) => xlsb_rows(xlsb, &file, &name, push)?,
             other => rows = range_rows(other, &file, &name)?,
         }
+        let merges = merges(&workbook, path, &name);
         Ok((
             Source {
                 file: file.clone(),
@@ -229,9 +230,30 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<(Source, Grid), ReadErro
                 rows,
                 encoding: None,
                 delimiter: None,
+                merges,
             },
         ))
     })
+}
+
+/// The merged ranges of a sheet ([`super::merged`]): an xlsx's read from the end of
+/// its sheet's XML, an xls's from calamine. An ods's and xlsb's are not read (calamine
+/// gives none), nor those of a sheet whose end cannot be read: its cells then fail too.
+fn merges<RS: Read + Seek>(
+    workbook: &Sheets<RS>,
+    path: &Path,
+    name: &str,
+) -> Vec<super::merged::Region> {
+    match workbook {
+        Sheets::Xlsx(_) => super::merged::xlsx_regions(path, name).unwrap_or_default(),
+        Sheets::Xls(xls) => xls
+            .merge_cells_by_sheet_name(name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| (d.start, d.end))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The rows of a sheet of an xls or ods workbook, from calamine's `Range`.
@@ -564,15 +586,26 @@ fn unsaved_formula(formula: XlsxFormulaMetadata) -> String {
 
 /// The first rows of an xlsx or xlsb sheet, enough by `enough` to find its header, and the
 /// stream of the rest (`None` when the first rows are the whole sheet).
+#[allow(clippy::type_complexity)]
 pub fn read_prefix(
     path: &Path,
     sheet: Option<&str>,
     enough: impl Fn(&[Row]) -> bool,
-) -> Result<(Source, Vec<Row>, Option<SheetStream>), ReadError> {
+) -> Result<
+    (
+        Source,
+        Vec<Row>,
+        Option<SheetStream>,
+        Vec<super::merged::Region>,
+    ),
+    ReadError,
+> {
     let file = path.display().to_string();
-    let name = guard(&file, || {
+    let (name, merges) = guard(&file, || {
         let workbook = open(path, &file)?;
-        resolve_sheet(&file, &workbook.sheet_names(), sheet)
+        let name = resolve_sheet(&file, &workbook.sheet_names(), sheet)?;
+        let merges = merges(&workbook, path, &name);
+        Ok((name, merges))
     })?;
     let mut stream = SheetStream {
         path: path.to_path_buf(),
@@ -599,7 +632,7 @@ pub fn read_prefix(
         file,
         sheet: Some(name),
     };
-    Ok((source, rows, more.then_some(stream)))
+    Ok((source, rows, more.then_some(stream), merges))
 }
 
 /// [`convert`] for the cell reader's values, without copying text twice.

@@ -60,6 +60,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Grid, ReadError> {
         rows,
         encoding: Some(encoding),
         delimiter: Some(delimiter),
+        merges: Vec::new(),
     })
 }
 
