@@ -1010,6 +1010,67 @@ fn xls_file(path: &Path, mut stream: Vec<u8>) {
     std::fs::write(path, file).unwrap();
 }
 
+/// An OLE compound file holding `stream` (under 4096 bytes) as "Workbook" in the mini
+/// stream, as Excel stores small streams: sector 0 the FAT, 1 the directory, 2 the mini
+/// FAT, the mini stream (the root's stream) from sector 3.
+fn xls_file_mini(path: &Path, stream: &[u8]) {
+    const END: u32 = 0xFFFF_FFFE;
+    const FREE: u32 = 0xFFFF_FFFF;
+    assert!(stream.len() < 4096);
+    let minis = u32::try_from(stream.len().div_ceil(64)).unwrap();
+    let mut mini_stream = stream.to_vec();
+    mini_stream.resize(stream.len().div_ceil(512) * 512, 0);
+    let sectors = u32::try_from(mini_stream.len() / 512).unwrap();
+    let mut header = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    header.extend([0; 16]);
+    for value in [0x3Eu16, 3, 0xFFFE, 9, 6] {
+        header.extend(value.to_le_bytes());
+    }
+    header.extend([0; 6]);
+    for value in [0u32, 1, 1, 0, 4096, 2, 1, END, 0, 0] {
+        header.extend(value.to_le_bytes());
+    }
+    header.extend((0..108).flat_map(|_| FREE.to_le_bytes()));
+    let table = |mut entries: Vec<u32>| {
+        entries.resize(128, FREE);
+        entries
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<u8>>()
+    };
+    let mut fat = vec![0xFFFF_FFFD, END, END];
+    fat.extend((4..sectors + 3).chain([END]));
+    let mini_fat: Vec<u32> = (1..minis).chain([END]).collect();
+    let entry = |name: &str, kind: u8, child: u32, start: u32, size: u32| {
+        let mut e: Vec<u8> = name
+            .encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let name_len = u16::try_from(e.len()).unwrap();
+        e.resize(64, 0);
+        e.extend(name_len.to_le_bytes());
+        e.extend([kind, 1]);
+        e.extend([FREE, FREE, child].iter().flat_map(|v| v.to_le_bytes()));
+        e.resize(116, 0);
+        e.extend(start.to_le_bytes());
+        e.extend(size.to_le_bytes());
+        e.resize(128, 0);
+        e
+    };
+    let mut directory = entry("Root Entry", 5, 1, 3, minis * 64);
+    directory.extend(entry(
+        "Workbook",
+        2,
+        FREE,
+        0,
+        u32::try_from(stream.len()).unwrap(),
+    ));
+    directory.resize(512, 0);
+    let file = [header, table(fat), directory, table(mini_fat), mini_stream].concat();
+    std::fs::write(path, file).unwrap();
+}
+
 /// The three loans of `GOOD_CSV` and 60 more, as cells of a sheet from A1.
 fn loan_cells() -> Vec<Vec<u8>> {
     let mut cells = Vec::new();
@@ -1066,6 +1127,26 @@ fn a_stray_cell_at_the_end_of_an_xls_sheet() {
         SIMPLE,
         &format!(
             "{}: sheet 'Loans' has 449 cells with a value but spans A1:IV65536, which the xls reader lays out as 16,777,216 cells in memory: the cell at IV65536 ('stray') is far from the others, which fit in A1:G64; delete the cell at IV65536 (and anything else past the data) and save, or save the sheet as CSV, and convert again",
+            path.display()
+        ),
+        40.0,
+    );
+    // A small workbook stream lives in the mini stream, read through the mini FAT.
+    let path = dir.path().join("small.xls");
+    let cells = [
+        label(0, 0, "Loan"),
+        number(1, 0, 1.0),
+        label(65_535, 255, "stray"),
+    ];
+    xls_file_mini(
+        &path,
+        &workbook_stream("Loans", [0, 65_536, 0, 256], &cells),
+    );
+    refused(
+        &[&path],
+        SIMPLE,
+        &format!(
+            "{}: sheet 'Loans' has 3 cells with a value but spans A1:IV65536, which the xls reader lays out as 16,777,216 cells in memory: the cell at IV65536 ('stray') is far from the others, which fit in A1:A2; delete the cell at IV65536 (and anything else past the data) and save, or save the sheet as CSV, and convert again",
             path.display()
         ),
         40.0,
@@ -1344,6 +1425,32 @@ fn a_stray_cell_far_below_an_ods_table() {
         "templates/jlg.toml",
         &format!(
             "{}: sheet 'Repayment Schedule' has 8,143 cells with a value but spans A1:EJ100489, which the ods reader lays out as 14,076,876 cells in memory: the cell at EJ100489 ('x') is far from the others, which fit in A1:Q488; delete the cell at EJ100489 (and anything else past the data) and save, or save the sheet as CSV, and convert again",
+            path.display()
+        ),
+        40.0,
+    );
+}
+
+#[test]
+fn an_xls_whose_workbook_stream_loops() {
+    // The stream's last sector leads back to its first, and its size says 1 GiB:
+    // calamine copied the loop until it had 1 GiB (2.1 GB peak, 6 s).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loop.xls");
+    xls_file(
+        &path,
+        workbook_stream("Loans", [0, 64, 0, 7], &loan_cells()),
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() / 512 - 2;
+    bytes[512 + 4 * last..512 + 4 * last + 4].copy_from_slice(&2u32.to_le_bytes());
+    bytes[1024 + 128 + 120..1024 + 128 + 124].copy_from_slice(&(1u32 << 30).to_le_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    refused(
+        &[&path],
+        SIMPLE,
+        &format!(
+            "{}: the file is damaged: the chain of its workbook stream's sectors loops",
             path.display()
         ),
         40.0,

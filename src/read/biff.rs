@@ -9,9 +9,9 @@
 //! record, as calamine walks it: the cells it keeps (numbers, text, booleans and errors,
 //! formulas; not the blank cells that only carry formatting) and the grids they span.
 //! A workbook whose grids are out of proportion to its cells ([`sprawls`]) is refused
-//! with the cell that stretches them, as is a sheet whose
-//! DIMENSIONS record claims more than an xls sheet holds (calamine reserves room for
-//! that many cells up front, which can abort the process).
+//! with the cell that stretches them, as is a sheet whose DIMENSIONS record claims more
+//! than an xls sheet holds (calamine reserves room for that many cells up front, and a
+//! failed allocation aborts the process).
 
 use super::container::grouped;
 use super::number_to_string;
@@ -35,10 +35,9 @@ pub fn check(stream: &[u8]) -> Result<(), Refusal> {
     let mut scan = Scan::new();
     for (name, at) in &globals.sheets {
         scan.reset(name);
-        if !scan.sheet(stream, *at, globals.strings.as_ref().map_or(0, Sst::len)) {
-            // calamine stops at an unreadable record, before this sheet's grid.
-            break;
-        }
+        let read = scan.sheet(stream, *at, globals.strings.as_ref().map_or(0, Sst::len));
+        // calamine reserves what a DIMENSIONS record claims as it comes to it, even in a
+        // sheet it then stops reading.
         if let Some((rows, columns)) = scan
             .claimed
             .filter(|(r, c)| r.saturating_mul(*c) > SHEET_CELLS)
@@ -48,6 +47,10 @@ pub fn check(stream: &[u8]) -> Result<(), Refusal> {
                 grouped(rows),
                 grouped(columns)
             ));
+        }
+        if !read {
+            // calamine stops at an unreadable record, before this sheet's grid.
+            break;
         }
         let grid = scan.values.area() + scan.formulas.area();
         total.grid += grid;
