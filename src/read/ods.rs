@@ -8,11 +8,14 @@
 //! whose one stray cell sits at column 140 of row 100,000 takes 1.4 GB. calamine caps a
 //! table at 100 million cells (3.2 GB); the grids are measured here, streaming the XML
 //! as calamine does, and refused when out of proportion ([`super::sprawl::sprawls`]).
+//! The same pass notes the cells merged over several rows, which calamine does not give
+//! ([`super::merged`]).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
+use super::merged::Region;
 use super::sprawl::{Tally, sprawls};
 
 /// calamine's limits for an ods table: rows, columns, cells of a grid.
@@ -23,22 +26,26 @@ const MAX_CELLS: u64 = 100_000_000;
 /// Why the workbook is not read: the message, after the file's name.
 pub type Refusal = String;
 
+/// The merged cells of each table that has some, by table name.
+pub type Spans = Vec<(String, Vec<Region>)>;
+
 /// Measures the tables of the ods at `path` and refuses it when calamine's grids would
 /// be out of proportion to its cells. A `content.xml` that cannot be read is left to
 /// calamine, which says what is wrong.
-pub fn check(path: &Path) -> io::Result<Result<(), Refusal>> {
+pub fn check(path: &Path) -> io::Result<Result<Spans, Refusal>> {
     let Ok(mut archive) = zip::ZipArchive::new(File::open(path)?) else {
-        return Ok(Ok(()));
+        return Ok(Ok(Spans::new()));
     };
     let Ok(content) = archive.by_name("content.xml") else {
-        return Ok(Ok(()));
+        return Ok(Ok(Spans::new()));
     };
     Ok(measure(BufReader::new(content)))
 }
 
 /// Streams the tables of a `content.xml` as calamine reads them and refuses grids out of
 /// proportion to their cells.
-fn measure(content: impl BufRead) -> Result<(), Refusal> {
+fn measure(content: impl BufRead) -> Result<Spans, Refusal> {
+    let mut spans = Spans::new();
     let mut xml = Xml::new(content);
     let mut scan = Scan::default();
     let mut tally = new_tally();
@@ -52,7 +59,10 @@ fn measure(content: impl BufRead) -> Result<(), Refusal> {
         };
         let ended = scan.token(&token, &mut tally);
         xml.recycle(token);
-        if let Some((name, grid)) = ended {
+        if let Some((name, grid, merged)) = ended {
+            if !merged.is_empty() {
+                spans.push((name.clone(), merged));
+            }
             total.0 += grid;
             total.1 += tally.stored;
             if largest.as_ref().is_none_or(|(g, ..)| grid > *g) {
@@ -64,10 +74,10 @@ fn measure(content: impl BufRead) -> Result<(), Refusal> {
         }
     }
     if !sprawls(total.0, total.1) {
-        return Ok(());
+        return Ok(spans);
     }
     let Some((grid, name, mut tally)) = largest else {
-        return Ok(());
+        return Ok(spans);
     };
     Err(tally.refusal(&name, "ods", grid, Clone::clone))
 }
@@ -295,11 +305,18 @@ struct Scan {
     cell: Option<OpenCell>,
     /// Inside an annotation, whose text is no value.
     annotation: usize,
+    /// The table's cells with a value merged over several rows or columns
+    /// (`table:number-rows-spanned`): calamine does not give them ([`super::merged`]).
+    spans: Vec<Region>,
 }
 
 impl Scan {
     /// Takes one token; at the end of a table, its name and the cells of its grids.
-    fn token(&mut self, token: &Token, tally: &mut Tally<Option<String>>) -> Option<(String, u64)> {
+    fn token(
+        &mut self,
+        token: &Token,
+        tally: &mut Tally<Option<String>>,
+    ) -> Option<(String, u64, Vec<Region>)> {
         match token {
             Token::Start { tag, empty } => {
                 let (tag, empty) = (tag.as_slice(), *empty);
@@ -344,7 +361,7 @@ impl Scan {
                 } else if name == b"table:table" {
                     let table = self.table.take()?;
                     let grid = self.pushed + self.values.cells() + self.formulas.cells();
-                    return Some((table, grid));
+                    return Some((table, grid, std::mem::take(&mut self.spans)));
                 }
                 None
             }
@@ -371,14 +388,13 @@ impl Scan {
         let mut value = None;
         let mut string = false;
         let mut formula = false;
+        let mut spanned = (1u64, 1u64);
+        let number = |raw: &[u8]| std::str::from_utf8(raw).ok().and_then(|r| r.parse().ok());
         for (key, raw) in attributes(tag) {
             match key {
-                b"table:number-columns-repeated" => {
-                    repeat = std::str::from_utf8(raw)
-                        .ok()
-                        .and_then(|r| r.parse().ok())
-                        .unwrap_or(1);
-                }
+                b"table:number-columns-repeated" => repeat = number(raw).unwrap_or(1),
+                b"table:number-rows-spanned" => spanned.0 = number(raw).unwrap_or(1),
+                b"table:number-columns-spanned" => spanned.1 = number(raw).unwrap_or(1),
                 b"office:value"
                 | b"office:string-value"
                 | b"office:date-value"
@@ -407,6 +423,15 @@ impl Scan {
             return;
         }
         let rows = (*first_row, *first_row + *row_repeats - 1);
+        if spanned.0 > 1 || spanned.1 > 1 {
+            self.spans.push((
+                (clamp(rows.0), clamp(cols.0)),
+                (
+                    clamp(rows.0 + spanned.0.max(1) - 1),
+                    clamp(cols.0 + spanned.1.max(1) - 1),
+                ),
+            ));
+        }
         if value.is_some() || string {
             self.values.add(rows, cols);
         }
@@ -481,12 +506,26 @@ mod tests {
         let rows = format!(
             r#"<table:table-row table:number-rows-repeated="200000">{CELL}{CELL}{CELL}</table:table-row>"#
         );
-        assert_eq!(measure(content(&rows).as_bytes()), Ok(()));
+        assert_eq!(measure(content(&rows).as_bytes()), Ok(Vec::new()));
         // Two cells far apart in a small grid.
         let rows = format!(
             r#"<table:table-row>{CELL}</table:table-row><table:table-row table:number-rows-repeated="1000"><table:table-cell table:number-columns-repeated="100"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="99"/>{CELL}</table:table-row>"#
         );
-        assert_eq!(measure(content(&rows).as_bytes()), Ok(()));
+        assert_eq!(measure(content(&rows).as_bytes()), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn cells_merged_over_rows_are_noted_by_table() {
+        let rows = format!(
+            r#"<table:table-row><table:table-cell office:value-type="string" table:number-rows-spanned="3"><text:p>G1</text:p></table:table-cell>{CELL}</table:table-row><table:table-row><table:covered-table-cell/>{CELL}</table:table-row><table:table-row><table:covered-table-cell/><table:table-cell table:number-columns-spanned="2" office:value-type="float" office:value="5"/></table:table-row>"#
+        );
+        assert_eq!(
+            measure(content(&rows).as_bytes()),
+            Ok(vec![(
+                "T".to_string(),
+                vec![((0, 0), (2, 0)), ((2, 1), (2, 2))]
+            )])
+        );
     }
 
     #[test]

@@ -165,11 +165,26 @@ fn once(path: &Path, check: impl FnOnce() -> Result<(), ReadError>) -> Result<()
     Ok(())
 }
 
+/// The merged cells of the ods files checked so far, by file and table: found by the
+/// check's pass over the tables (see [`ods_fits`]), which runs once per file.
+static ODS_SPANS: std::sync::Mutex<Vec<(PathBuf, super::ods::Spans)>> =
+    std::sync::Mutex::new(Vec::new());
+
 /// Refuses an ods whose tables calamine would lay out in far more memory than their
-/// cells need, before calamine reads them all on opening (see [`super::ods`]).
+/// cells need, before calamine reads them all on opening (see [`super::ods`]); keeps
+/// the merged cells the same pass found.
 fn ods_fits(path: &Path, file: &str) -> Result<(), ReadError> {
     match super::ods::check(path) {
-        Ok(fits) => fits.map_err(|message| ReadError::Format {
+        Ok(Ok(spans)) => {
+            if !spans.is_empty() {
+                ODS_SPANS
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((path.to_path_buf(), spans));
+            }
+            Ok(())
+        }
+        Ok(Err(message)) => Err(ReadError::Format {
             file: file.to_string(),
             message,
         }),
@@ -237,8 +252,9 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<(Source, Grid), ReadErro
 }
 
 /// The merged ranges of a sheet ([`super::merged`]): an xlsx's read from the end of
-/// its sheet's XML, an xls's from calamine. An ods's and xlsb's are not read (calamine
-/// gives none), nor those of a sheet whose end cannot be read: its cells then fail too.
+/// its sheet's XML, an xls's from calamine, an ods's from the check of its tables. An
+/// xlsb's are not read (calamine gives none), nor those of a sheet whose end cannot be
+/// read: its cells then fail too.
 fn merges<RS: Read + Seek>(
     workbook: &Sheets<RS>,
     path: &Path,
@@ -252,7 +268,16 @@ fn merges<RS: Read + Seek>(
             .into_iter()
             .map(|d| (d.start, d.end))
             .collect(),
-        _ => Vec::new(),
+        Sheets::Ods(_) => ODS_SPANS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .filter(|(p, _)| p == path)
+            .flat_map(|(_, tables)| tables.iter())
+            .find(|(table, _)| table == name)
+            .map(|(_, spans)| spans.clone())
+            .unwrap_or_default(),
+        Sheets::Xlsb(_) => Vec::new(),
     }
 }
 
