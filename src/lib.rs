@@ -16,7 +16,10 @@
 //! read         read/mod.rs                  Table, Row, Cell, Origin; inputs by name
 //!              read/text/                   CSV/TSV: encoding, sniff (delimiter), stream
 //!              read/workbook.rs             xlsx/xls/xlsb/ods through calamine
-//!              read/container.rs            what a file really is (zip, OLE, text)
+//!              read/container/              what a file really is (zip, OLE, text)
+//!              read/biff.rs, ods.rs,        grids calamine would build, measured first
+//!              sprawl.rs
+//!              read/merged.rs               cells merged down over data rows
 //!              read/header.rs               header row below title rows, 2-row headers
 //! template     template.rs                  the TOML format, checked before reading
 //! map          map.rs, dates.rs, money.rs   cells -> typed values; declared dates;

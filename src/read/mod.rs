@@ -122,7 +122,7 @@ pub fn is_totals_word(text: &str) -> bool {
 /// Whether warnings about inputs are left out (`convert --quiet`: only errors).
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Leaves out (or prints again) the warnings of [`warn_once`], as `--quiet` asks.
+/// Leaves out (or prints again) the warnings of `warn_once`, as `--quiet` asks.
 pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
 }
