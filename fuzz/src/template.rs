@@ -125,6 +125,7 @@ pub fn run(data: &[u8]) {
         rows,
         encoding: None,
         delimiter: None,
+        merges: Vec::new(),
     };
     let Ok(table) = build_table(source, grid, &spec) else {
         return;

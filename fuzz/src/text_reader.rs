@@ -159,6 +159,7 @@ pub fn run(data: &[u8]) {
                 rows: rows.clone(),
                 encoding: Some(encoding),
                 delimiter: Some(*delimiter),
+                merges: Vec::new(),
             };
             build_table(source, grid, &spec)
         }

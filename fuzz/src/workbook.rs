@@ -70,7 +70,22 @@ fn filled(rows: &[Row]) -> Vec<(usize, Vec<Cell>)> {
         .collect()
 }
 
+/// calamine panics on some damaged files; the tool catches those panics around every
+/// call into calamine (`read::workbook::guard`) and reports the file as unreadable.
+/// libFuzzer's panic hook would abort on them all the same: it is replaced by one that
+/// only prints, so that a caught panic is no finding while one that escapes still ends
+/// the run (libfuzzer-sys aborts on it).
+fn contained_panics_are_no_findings() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            eprintln!("(caught, unless the run stops) {info}")
+        }));
+    });
+}
+
 pub fn run(data: &[u8]) {
+    contained_panics_are_no_findings();
     let [options, bytes @ ..] = data else {
         return;
     };
@@ -110,7 +125,7 @@ pub fn run(data: &[u8]) {
     {
         let stop = usize::from(bytes.first().copied().unwrap_or(1) % 8).max(1);
         let streamed = workbook::read_prefix(&file.path, sheet, |rows| rows.len() >= stop)
-            .and_then(|(_, mut rows, rest)| {
+            .and_then(|(_, mut rows, rest, _)| {
                 if let Some(rest) = rest {
                     let mut reading = rest.open();
                     while let Some(row) = reading.next_row()? {
