@@ -155,10 +155,7 @@ fn an_export_given_as_the_template_is_not_read_into_memory() {
     // 3 GB that take no disk (sparse).
     let dir = tempfile::tempdir().unwrap();
     let huge = dir.path().join("export.csv");
-    std::fs::File::create(&huge)
-        .unwrap()
-        .set_len(3 << 30)
-        .unwrap();
+    common::sparse_file(&huge, 3 << 30);
     fails_with(
         &[
             "convert",

@@ -144,10 +144,7 @@ fn a_cache_that_is_not_one_is_refused_unread_whatever_its_size() {
     // its first byte instead of being read into memory.
     let dir = tempfile::tempdir().unwrap();
     let huge = dir.path().join("export.csv");
-    std::fs::File::create(&huge)
-        .unwrap()
-        .set_len(3 << 30)
-        .unwrap();
+    common::sparse_file(&huge, 3 << 30);
     let run = kiva(&[
         "config",
         "show",

@@ -495,10 +495,7 @@ fn a_damaged_summary_of_any_size_is_read_as_a_stream_and_left_out() {
         r#"{"currency": "USD", "entreps": [{"first_name": "Ana", "amount": 100}]}"#,
     )
     .unwrap();
-    std::fs::File::create(tmp.path().join("summary.json"))
-        .unwrap()
-        .set_len(3 << 30)
-        .unwrap();
+    common::sparse_file(&tmp.path().join("summary.json"), 3 << 30);
     let input = ReviewInput::from_dir(tmp.path(), &options()).unwrap();
     assert_eq!(
         input.about,

@@ -372,14 +372,8 @@ fn a_huge_json_file_or_summary_in_the_folder_is_not_read_into_memory() {
     // is read as a stream and fails at its first byte (its keys are then the file names).
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "A.json", &complete());
-    let sparse = |name: &str| {
-        std::fs::File::create(dir.path().join(name))
-            .unwrap()
-            .set_len(3 << 30)
-            .unwrap();
-    };
-    sparse("huge.json");
-    sparse("summary.json");
+    common::sparse_file(&dir.path().join("huge.json"), 3 << 30);
+    common::sparse_file(&dir.path().join("summary.json"), 3 << 30);
     let run = kiva(&["validate", &arg(dir.path()), "--today", TODAY]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(

@@ -79,7 +79,7 @@ fn contained_panics_are_no_findings() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
-            eprintln!("(caught, unless the run stops) {info}")
+            eprintln!("(caught, unless the run stops) {info}");
         }));
     });
 }

@@ -153,30 +153,11 @@ fn is_upper_header(upper: &Row, lower: &Row) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rows(lines: &[&[&str]]) -> Vec<Row> {
-        lines
-            .iter()
-            .enumerate()
-            .map(|(i, cells)| Row {
-                line: i + 1,
-                cells: cells
-                    .iter()
-                    .map(|c| {
-                        if c.is_empty() {
-                            Cell::Empty
-                        } else {
-                            Cell::Text((*c).to_string())
-                        }
-                    })
-                    .collect(),
-            })
-            .collect()
-    }
+    use crate::read::text_rows;
 
     #[test]
     fn header_below_title_rows() {
-        let grid = rows(&[
+        let grid = text_rows(&[
             &["Active loans"],
             &["Exported 2026-11-02 by Fineract"],
             &[],
@@ -188,7 +169,7 @@ mod tests {
 
     #[test]
     fn merged_two_level_header() {
-        let grid = rows(&[
+        let grid = text_rows(&[
             &["Cartera"],
             &["", "", "Cuota 1", "", "Cuota 2", ""],
             &["Nº", "Monto", "Fecha", "Capital", "Fecha", "Capital"],
@@ -199,7 +180,7 @@ mod tests {
 
     #[test]
     fn a_title_right_above_is_not_an_upper_header() {
-        let grid = rows(&[
+        let grid = text_rows(&[
             &["Loans to publish"],
             &["Loan No", "Client", "Amount"],
             &["1", "Ana", "100"],

@@ -299,26 +299,7 @@ pub(crate) fn has_enough_rows(rows: &[Row], spec: &HeaderSpec) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text_rows(lines: &[&[&str]]) -> Vec<Row> {
-        lines
-            .iter()
-            .enumerate()
-            .map(|(i, cells)| Row {
-                line: i + 1,
-                cells: cells
-                    .iter()
-                    .map(|c| {
-                        if c.is_empty() {
-                            Cell::Empty
-                        } else {
-                            Cell::Text((*c).to_string())
-                        }
-                    })
-                    .collect(),
-            })
-            .collect()
-    }
+    use crate::read::text_rows;
 
     fn source() -> Source {
         Source {

@@ -321,22 +321,7 @@ fn cell_ref(text: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(line: usize, cells: &[&str]) -> Row {
-        Row {
-            line,
-            cells: cells
-                .iter()
-                .map(|c| {
-                    if c.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text((*c).to_string())
-                    }
-                })
-                .collect(),
-        }
-    }
+    use crate::read::text_row;
 
     fn texts(row: &Row) -> Vec<String> {
         row.cells.iter().map(Cell::display).collect()
@@ -366,11 +351,11 @@ mod tests {
         ];
         let mut merged = MergedDown::new(&regions, 1).unwrap();
         let mut rows = vec![
-            row(2, &["G1", "Ana", "USD", ""]),
-            row(3, &["", "Bea"]),
-            row(4, &["", "Cy", "", ""]),
-            row(5, &["G2", "Di", "", ""]),
-            row(8, &["", "Eve"]),
+            text_row(2, &["G1", "Ana", "USD", ""]),
+            text_row(3, &["", "Bea"]),
+            text_row(4, &["", "Cy", "", ""]),
+            text_row(5, &["G2", "Di", "", ""]),
+            text_row(8, &["", "Eve"]),
         ];
         for r in &mut rows {
             merged.fill(r);

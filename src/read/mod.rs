@@ -200,6 +200,33 @@ impl Row {
     }
 }
 
+/// A row of text cells (empty text an empty cell), for tests.
+#[cfg(test)]
+pub(crate) fn text_row(line: usize, cells: &[&str]) -> Row {
+    Row {
+        line,
+        cells: cells
+            .iter()
+            .map(|c| {
+                if c.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text((*c).to_string())
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Rows of text cells numbered from 1, for tests.
+#[cfg(test)]
+pub(crate) fn text_rows(lines: &[&[&str]]) -> Vec<Row> {
+    (1..)
+        .zip(lines)
+        .map(|(i, cells)| text_row(i, cells))
+        .collect()
+}
+
 /// Whether text is empty or only whitespace (Unicode's, as `str::trim` sees it). Most
 /// cells start with a visible ASCII character, which settles it at once.
 pub fn is_blank_text(text: &str) -> bool {

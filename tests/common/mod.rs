@@ -59,3 +59,12 @@ pub fn summary(dir: &Path) -> serde_json::Value {
 pub fn arg(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
+
+/// A file of `bytes` zeros that takes no disk (sparse): a huge file where a small one is
+/// expected.
+pub fn sparse_file(path: &Path, bytes: u64) {
+    std::fs::File::create(path)
+        .expect("the file is created")
+        .set_len(bytes)
+        .expect("the file is sized");
+}

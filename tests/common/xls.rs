@@ -97,29 +97,83 @@ pub fn xls_file(path: &Path, mut stream: Vec<u8>) {
     let mut fat = vec![0xFFFF_FFFDu32, END];
     fat.extend((3..sectors + 2).chain([END]));
     fat.resize(128, FREE);
-    let entry = |name: &str, kind: u8, child: u32, start: u32, size: u32| {
-        let mut e: Vec<u8> = name
-            .encode_utf16()
-            .chain([0])
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        let name_len = u16::try_from(e.len()).unwrap();
-        e.resize(64, 0);
-        e.extend(name_len.to_le_bytes());
-        e.extend([kind, 1]);
-        e.extend([FREE, FREE, child].iter().flat_map(|v| v.to_le_bytes()));
-        e.resize(116, 0);
-        e.extend(start.to_le_bytes());
-        e.extend(size.to_le_bytes());
-        e.resize(128, 0);
-        e
-    };
-    let mut directory = entry("Root Entry", 5, 1, END, 0);
-    directory.extend(entry("Workbook", 2, FREE, 2, u32::try_from(len).unwrap()));
+    let mut directory = directory_entry("Root Entry", 5, 1, END, 0);
+    directory.extend(directory_entry(
+        "Workbook",
+        2,
+        FREE,
+        2,
+        u32::try_from(len).unwrap(),
+    ));
     directory.resize(512, 0);
     let mut file = header;
     file.extend(fat.iter().flat_map(|v| v.to_le_bytes()));
     file.extend(directory);
     file.extend(stream);
     std::fs::write(path, file).unwrap();
+}
+
+/// An OLE compound file holding `stream` (under 4096 bytes) as "Workbook" in the mini
+/// stream, as Excel stores small streams: sector 0 the FAT, 1 the directory, 2 the mini
+/// FAT, the mini stream (the root's stream) from sector 3.
+pub fn xls_file_mini(path: &Path, stream: &[u8]) {
+    const END: u32 = 0xFFFF_FFFE;
+    const FREE: u32 = 0xFFFF_FFFF;
+    assert!(stream.len() < 4096);
+    let minis = u32::try_from(stream.len().div_ceil(64)).unwrap();
+    let mut mini_stream = stream.to_vec();
+    mini_stream.resize(stream.len().div_ceil(512) * 512, 0);
+    let sectors = u32::try_from(mini_stream.len() / 512).unwrap();
+    let mut header = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    header.extend([0; 16]);
+    for value in [0x3Eu16, 3, 0xFFFE, 9, 6] {
+        header.extend(value.to_le_bytes());
+    }
+    header.extend([0; 6]);
+    for value in [0u32, 1, 1, 0, 4096, 2, 1, END, 0, 0] {
+        header.extend(value.to_le_bytes());
+    }
+    header.extend((0..108).flat_map(|_| FREE.to_le_bytes()));
+    let table = |mut entries: Vec<u32>| {
+        entries.resize(128, FREE);
+        entries
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<u8>>()
+    };
+    let mut fat = vec![0xFFFF_FFFD, END, END];
+    fat.extend((4..sectors + 3).chain([END]));
+    let mini_fat: Vec<u32> = (1..minis).chain([END]).collect();
+    let mut directory = directory_entry("Root Entry", 5, 1, 3, minis * 64);
+    directory.extend(directory_entry(
+        "Workbook",
+        2,
+        FREE,
+        0,
+        u32::try_from(stream.len()).unwrap(),
+    ));
+    directory.resize(512, 0);
+    let file = [header, table(fat), directory, table(mini_fat), mini_stream].concat();
+    std::fs::write(path, file).unwrap();
+}
+
+/// An OLE directory entry: its name, kind (5 root, 2 stream), child, first sector and
+/// size; no siblings.
+fn directory_entry(name: &str, kind: u8, child: u32, start: u32, size: u32) -> Vec<u8> {
+    const FREE: u32 = 0xFFFF_FFFF;
+    let mut e: Vec<u8> = name
+        .encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let name_len = u16::try_from(e.len()).unwrap();
+    e.resize(64, 0);
+    e.extend(name_len.to_le_bytes());
+    e.extend([kind, 1]);
+    e.extend([FREE, FREE, child].iter().flat_map(|v| v.to_le_bytes()));
+    e.resize(116, 0);
+    e.extend(start.to_le_bytes());
+    e.extend(size.to_le_bytes());
+    e.resize(128, 0);
+    e
 }
