@@ -181,6 +181,28 @@ fn an_xls_whose_directory_loops_is_refused() {
     }
 }
 
+/// workbook: an xls whose directory starts past the end of the file (a FAT sector cut
+/// short): the check left it to calamine, which read the cut sector leniently and
+/// followed the directory around a loop until memory ran out (2 GB in the fuzzer, on
+/// this session's rerun). A directory that cannot be followed is now refused.
+#[test]
+fn an_xls_whose_directory_cannot_be_followed_is_refused() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions/workbook/xls-directory-past-the-end-loops-in-calamine");
+    let bytes = std::fs::read(input).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.xls");
+    std::fs::write(&path, &bytes[1..]).unwrap();
+    let error = read::workbook::sheet_names(&path).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        format!(
+            "{}: the file is damaged or cut short (its directory cannot be read): copy, download or export it again",
+            path.display()
+        )
+    );
+}
+
 /// `text_reader`: after a UTF-8 byte order mark (where bad bytes are replaced, not
 /// refused), bad bytes on both sides of a delimiter make a valid character of the
 /// record's bytes: a field cut inside it panicked when streamed. Each such field is now

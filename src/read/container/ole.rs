@@ -5,9 +5,10 @@
 use super::*;
 
 /// Reads an OLE compound file's directory and says whether it is an xls workbook, or why
-/// it will not be read (an encrypted Office file, something that is no workbook). A
-/// directory that cannot be followed is left to calamine (`Ok(Ok(Kind::Xls))`), which
-/// says what it finds.
+/// it will not be read (an encrypted Office file, something that is no workbook, a file
+/// whose directory cannot be followed). An Office program's file always can be; calamine
+/// reads a damaged one more leniently (a sector cut short, a sector past the end), and
+/// followed such a directory around a loop until memory ran out (found by fuzzing).
 pub fn ole_workbook(path: &Path) -> io::Result<Result<Kind, Refusal>> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
@@ -16,7 +17,7 @@ pub fn ole_workbook(path: &Path) -> io::Result<Result<Kind, Refusal>> {
         names => names?,
     };
     let Some(names) = names else {
-        return Ok(Ok(Kind::Xls));
+        return Ok(Err(DAMAGED_DIRECTORY.to_string()));
     };
     let has = |wanted: &str| names.iter().any(|n| n.eq_ignore_ascii_case(wanted));
     Ok(if has("EncryptedPackage") || has("EncryptionInfo") {
@@ -58,6 +59,9 @@ struct DirEntry {
     start: u32,
     len: u64,
 }
+
+/// Why an OLE file whose directory cannot be followed is not read.
+pub const DAMAGED_DIRECTORY: &str = "the file is damaged or cut short (its directory cannot be read): copy, download or export it again";
 
 /// The end of a chain of sectors.
 const END: u32 = 0xFFFF_FFFE;
