@@ -244,6 +244,8 @@ pub(super) struct Transcoder<R> {
     ready: std::ops::Range<usize>,
     /// The decoder was flushed: nothing more will come.
     finished: bool,
+    /// More than a byte order mark's worth was handed out.
+    started: bool,
 }
 
 impl<R: Read> Transcoder<R> {
@@ -258,6 +260,7 @@ impl<R: Read> Transcoder<R> {
             output: vec![0; 1 << 17].into_boxed_slice(),
             ready: 0..0,
             finished: false,
+            started: false,
         }
     }
 }
@@ -265,10 +268,13 @@ impl<R: Read> Transcoder<R> {
 impl<R: Read> Read for Transcoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            if !self.ready.is_empty() {
+            if !self.ready.is_empty() && (self.started || self.finished) {
                 let n = buf.len().min(self.ready.len());
                 buf[..n].copy_from_slice(&self.output[self.ready.start..self.ready.start + n]);
                 self.ready.start += n;
+                if self.ready.is_empty() {
+                    self.ready = 0..0;
+                }
                 return Ok(n);
             }
             if self.finished || buf.is_empty() {
@@ -279,14 +285,23 @@ impl<R: Read> Read for Transcoder<R> {
                 self.pending = 0..n;
                 self.eof = n == 0;
             }
+            // Decoded after what is ready: at the start of the stream, a first read of
+            // only a byte order mark's worth (U+FEFF, a second mark) would be taken by
+            // the csv reader for its mark and the stream for ended (found by fuzzing: a
+            // 5-byte UTF-16 file whose whole read has a row, its stream none).
+            let at = self.ready.end;
             let (result, read, written, _) = self.decoder.decode_to_utf8(
                 &self.input[self.pending.clone()],
-                &mut self.output,
+                &mut self.output[at..],
                 self.eof,
             );
             self.pending.start += read;
-            self.ready = 0..written;
+            self.ready = self.ready.start..at + written;
             self.finished = self.eof && result == CoderResult::InputEmpty;
+            if !self.started && self.ready.len() <= 3 && !self.finished {
+                continue;
+            }
+            self.started = true;
         }
     }
 }

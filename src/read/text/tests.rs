@@ -435,3 +435,18 @@ fn stamps_change_with_the_cells() {
         ]
     );
 }
+
+#[test]
+fn a_stream_whose_first_decoded_bytes_are_a_second_mark_reads_like_the_whole_file() {
+    // UTF-16LE: a mark, then U+FEFF and a lone byte. The stream's first read held only
+    // U+FEFF, which the csv reader took for its mark and then saw nothing more (found
+    // by fuzzing).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.csv");
+    std::fs::write(&path, b"\xff\xfe\xff\xfe\xfe").unwrap();
+    let whole = read(&path, &ReadOptions::default()).unwrap();
+    let prefix = read_prefix(&path, &ReadOptions::default(), |_| false).unwrap();
+    assert_eq!(whole.rows.len(), 1);
+    assert_eq!(prefix.rows.len(), whole.rows.len());
+    assert_eq!(prefix.rows[0].cells, whole.rows[0].cells);
+}
