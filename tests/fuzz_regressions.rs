@@ -203,6 +203,23 @@ fn an_xls_whose_directory_cannot_be_followed_is_refused() {
     );
 }
 
+/// workbook: a damaged xls whose NUMBER record holds NaN gave a number cell that is
+/// not equal to itself, so the same sheet read twice was not the same. Excel cannot
+/// store NaN and shows `#NUM!`: that error cell is what it reads as now.
+#[test]
+fn a_nan_number_reads_as_the_error_cell_excel_shows() {
+    let input =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/workbook/xls-nan-number-cell");
+    let bytes = std::fs::read(input).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nan.xls");
+    std::fs::write(&path, &bytes[1..]).unwrap();
+    let (_, grid) = read::workbook::read(&path, None).unwrap();
+    let row = grid.rows.iter().find(|r| r.line == 93).unwrap();
+    assert_eq!(row.cells[15], read::Cell::Error("#NUM!".to_string()));
+    assert!(grid.rows.iter().flat_map(|r| &r.cells).all(|c| c == c));
+}
+
 /// `text_reader`: after a UTF-8 byte order mark (where bad bytes are replaced, not
 /// refused), bad bytes on both sides of a delimiter make a valid character of the
 /// record's bytes: a field cut inside it panicked when streamed. Each such field is now

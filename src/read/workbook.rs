@@ -671,6 +671,17 @@ fn convert_ref(value: DataRef<'_>) -> Cell {
     }
 }
 
+/// A number cell. Excel cannot store NaN or an infinity (it shows `#NUM!`): only a
+/// damaged file holds one (found by fuzzing), and it reads as the error cell it would
+/// show.
+fn number(f: f64) -> Cell {
+    if f.is_finite() {
+        Cell::Number(f)
+    } else {
+        Cell::Error("#NUM!".to_string())
+    }
+}
+
 fn convert(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
@@ -683,9 +694,9 @@ fn convert(data: &Data) -> Cell {
         }
         #[allow(clippy::cast_precision_loss)]
         Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(f) => Cell::Number(*f),
+        Data::Float(f) => number(*f),
         Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) if dt.is_duration() => Cell::Number(dt.as_f64()),
+        Data::DateTime(dt) if dt.is_duration() => number(dt.as_f64()),
         Data::DateTime(_) | Data::DateTimeIso(_) => match data.as_date() {
             Some(date) => Cell::Date(date),
             None => Cell::Text(data.to_string()),
