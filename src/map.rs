@@ -406,6 +406,11 @@ impl Bound {
         }
     }
 
+    /// Whether this field reads a cell (not a constant or a member-derived field).
+    pub fn reads_cell(&self) -> bool {
+        matches!(self.from, From::Column(_) | From::Columns(_))
+    }
+
     /// The cell this field reads in a row; None for constants and member-derived fields.
     pub fn cell<'r>(&self, row: &'r Row, n: Option<usize>) -> Option<&'r Cell> {
         static EMPTY: Cell = Cell::Empty;

@@ -292,3 +292,61 @@ fn a_workbook_sheet_streams_its_loans_and_starts_over_when_they_are_not_sorted()
         );
     }
 }
+
+/// A loan cell that changes on a later row of the same loan and changes back (a
+/// disbursal date typed differently on one installment row) is found on that row,
+/// whether the loan's rows are together or spread over the file: rows whose loan cells
+/// are all as before are skipped unread, so the one that is not must still be read.
+/// The sample comes three times (loan numbers 1xxxxx, 2xxxxx, 3xxxxx), so that the
+/// changed row is well past the first records, which are read before streaming starts.
+#[test]
+fn a_loan_cell_changed_on_one_later_row_is_reported_on_that_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (header, sample_loans) = sample();
+    let mut loans: Vec<Vec<String>> = Vec::new();
+    for copy in 1..=3 {
+        for rows in &sample_loans {
+            loans.push(rows.iter().map(|r| format!("{copy}{}", &r[1..])).collect());
+        }
+    }
+    let loan = loans.iter().rposition(|rows| rows.len() >= 4).unwrap();
+    let mut cells: Vec<String> = loans[loan][2].split(';').map(str::to_string).collect();
+    cells[7] = "01/01/2027".to_string();
+    loans[loan][2] = cells.join(";");
+    let key = cells[0].clone();
+    for (name, lines) in [
+        (
+            "together",
+            std::iter::once(header.clone())
+                .chain(loans.concat())
+                .collect(),
+        ),
+        ("spread", interleave(&header, &loans)),
+    ] {
+        let lines: Vec<String> = lines;
+        let input = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&input, lines.join("\r\n") + "\r\n").unwrap();
+        let out = dir.path().join(name);
+        let run = kiva(&[
+            "convert",
+            input.to_str().unwrap(),
+            "--template",
+            "templates/flat.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let line = 1 + lines.iter().position(|l| l.contains("01/01/2027")).unwrap();
+        let expected = format!(
+            "loan '{key}': {}, row {line}, column 'Date de décaissement': '2027-01-01' differs from",
+            input.display()
+        );
+        assert!(
+            run.stderr.contains(&expected),
+            "{name}: {expected} not in\n{}",
+            run.stderr
+        );
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        // Every other loan is converted.
+        assert_eq!(drafts(&out).len(), loans.len() - 1, "{name}");
+    }
+}

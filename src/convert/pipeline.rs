@@ -45,7 +45,8 @@ pub(super) struct Batch<'a> {
 /// A loan on its way from grouping to the folder: as grouping hands it over, or already
 /// built and checked (see [`pipeline`]).
 pub(super) enum Work {
-    Complete(group::Complete),
+    /// Boxed: a loan as grouped is several times the size of the other variants.
+    Complete(Box<group::Complete>),
     Prepared(Prepared),
     /// Grouping starts over: forget the loans taken so far.
     Restart,
@@ -153,7 +154,9 @@ impl<'a> Batch<'a> {
 
     fn take(&mut self, work: Work) -> Result<(), Error> {
         let prepared = match work {
-            Work::Complete(complete) => prepare(self.template, &self.args.checks.options, complete),
+            Work::Complete(complete) => {
+                prepare(self.template, &self.args.checks.options, *complete)
+            }
             Work::Prepared(prepared) => prepared,
             Work::Restart => return self.restart(),
         };
@@ -472,7 +475,7 @@ pub(super) fn pipeline(
                         .into_iter()
                         .map(|w| match w {
                             Work::Complete(complete) => {
-                                Work::Prepared(prepare(template, options, complete))
+                                Work::Prepared(prepare(template, options, *complete))
                             }
                             other => other,
                         })
@@ -490,7 +493,7 @@ pub(super) fn pipeline(
                         pending.push(if build_here {
                             Work::Prepared(prepare(template, options, complete))
                         } else {
-                            Work::Complete(complete)
+                            Work::Complete(Box::new(complete))
                         });
                         pending.len() >= BATCH
                     };

@@ -23,6 +23,53 @@ pub(super) struct Seen {
     table: usize,
     /// Per bound: where it was last read from.
     cells: Vec<Last>,
+    /// The columns of the bounds that read a cell, when each has its own column (not a
+    /// wide field), and the latest of their stamps when they were last read or compared:
+    /// while none of them has a later stamp, none changed, and the row needs no look.
+    stamped: Option<(Vec<usize>, u64)>,
+}
+
+impl Seen {
+    /// Starts over for the bounds of table `table_index`.
+    fn reset(&mut self, bounds: &[Bound], table_index: usize) {
+        self.table = table_index;
+        self.cells = vec![Last::Unread; bounds.len()];
+        let mut columns = Vec::with_capacity(bounds.len());
+        let mut all = true;
+        for b in bounds {
+            if b.reads_cell() {
+                match b.column_for(None) {
+                    Some(c) => columns.push(c),
+                    None => all = false,
+                }
+            }
+        }
+        self.stamped = all.then_some((columns, 0));
+    }
+
+    /// Whether none of the cells changed since they were last read (by their stamps).
+    fn unchanged(&self, stamps: Option<&[u64]>) -> bool {
+        match (stamps, &self.stamped) {
+            (Some(stamps), Some((columns, at))) if *at > 0 => columns
+                .iter()
+                .all(|c| stamps.get(*c).is_some_and(|s| s <= at)),
+            _ => false,
+        }
+    }
+
+    /// Notes the latest stamp of the cells just read or compared.
+    fn confirm(&mut self, stamps: Option<&[u64]>) {
+        let Some((columns, at)) = &mut self.stamped else {
+            return;
+        };
+        *at = match stamps {
+            Some(stamps) => columns
+                .iter()
+                .try_fold(1, |latest: u64, c| stamps.get(*c).map(|s| latest.max(*s)))
+                .unwrap_or(0),
+            None => 0,
+        };
+    }
 }
 
 /// Where a field was last read from.
@@ -48,8 +95,10 @@ pub(super) fn read_changed(
     // Stamps are compared within one pass over one table only: `seen` starts over for
     // another table, and belongs to a loan of this pass.
     if seen.table != table_index || seen.cells.len() != bounds.len() {
-        seen.table = table_index;
-        seen.cells = vec![Last::Unread; bounds.len()];
+        seen.reset(bounds, table_index);
+    } else if seen.unchanged(row.stamps) {
+        // The loan and borrower cells a flat export repeats on each installment row.
+        return Vec::new();
     }
     let mut out = Vec::new();
     for (b, last) in bounds.iter().zip(&mut seen.cells) {
@@ -79,6 +128,7 @@ pub(super) fn read_changed(
         }
         *last = cell.map_or(Last::Constant, |c| Last::Cell(c.clone(), stamp));
     }
+    seen.confirm(row.stamps);
     out
 }
 
