@@ -20,6 +20,9 @@
 #   BENCH_DIR=          work folder (default: a new folder in /dev/shm when it has 6 GB
 #                       free (SHM_NEEDED_GB), else in TMPDIR; removed at the end)
 #   KEEP=1              keep the work folder
+#   WARM_GB=8           in /dev/shm, write and delete this many GB first (0: skip). On a
+#                       fresh VM the first touch of each memory page costs the host a
+#                       fault, which made tmpfs writes 5x slower (BENCHMARKS.md, 2026-12-05)
 #   PEER_PYTHON=python3 a Python with pandas, for the peer (scripts/peer_pandas.py):
 #                       python3 -m venv /tmp/pandasvenv && /tmp/pandasvenv/bin/pip install pandas
 #                       then PEER_PYTHON=/tmp/pandasvenv/bin/python; skipped without pandas
@@ -73,6 +76,12 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+
+if [ "${WARM_GB:-8}" -gt 0 ] && [[ $WORK == /dev/shm/* ]]; then
+    echo "bench: touching ${WARM_GB:-8} GB of memory first (WARM_GB)" >&2
+    dd if=/dev/zero of="$WORK/warm" bs=1M count=$((${WARM_GB:-8} * 1024)) status=none || true
+    rm -f "$WORK/warm"
+fi
 
 say() { echo "bench: $*" >&2; }
 
