@@ -27,22 +27,33 @@ fn sample() -> (String, Vec<Vec<String>>) {
 }
 
 fn convert(dir: &std::path::Path, name: &str, lines: &[String]) -> std::path::PathBuf {
-    let input = dir.join(format!("{name}.csv"));
-    std::fs::write(&input, lines.join("\r\n") + "\r\n").unwrap();
-    convert_file(&input, &dir.join(name))
+    convert_file(&write_csv(dir, name, lines), &dir.join(name))
 }
 
-/// Converts `input` with the flat template into `out`, which it returns.
-fn convert_file(input: &std::path::Path, out: &std::path::Path) -> std::path::PathBuf {
-    let run = kiva(&[
+/// Writes `lines` as `dir/name.csv` (CRLF line ends), whose path it returns.
+fn write_csv(dir: &std::path::Path, name: &str, lines: &[String]) -> std::path::PathBuf {
+    let input = dir.join(format!("{name}.csv"));
+    std::fs::write(&input, lines.join("\r\n") + "\r\n").unwrap();
+    input
+}
+
+/// Runs `convert` on `input` with the flat template into `out`, with `extra` arguments.
+fn run_flat(input: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> common::Run {
+    let mut args = vec![
         "convert",
         input.to_str().unwrap(),
         "--template",
         "templates/flat.toml",
         "--out",
         out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    kiva(&args)
+}
+
+/// Converts `input` with the flat template into `out`, which it returns.
+fn convert_file(input: &std::path::Path, out: &std::path::Path) -> std::path::PathBuf {
+    let run = run_flat(input, out, &["--quiet"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     out.to_path_buf()
 }
@@ -324,17 +335,9 @@ fn a_loan_cell_changed_on_one_later_row_is_reported_on_that_row() {
         ("spread", interleave(&header, &loans)),
     ] {
         let lines: Vec<String> = lines;
-        let input = dir.path().join(format!("{name}.csv"));
-        std::fs::write(&input, lines.join("\r\n") + "\r\n").unwrap();
+        let input = write_csv(dir.path(), name, &lines);
         let out = dir.path().join(name);
-        let run = kiva(&[
-            "convert",
-            input.to_str().unwrap(),
-            "--template",
-            "templates/flat.toml",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let run = run_flat(&input, &out, &[]);
         let line = 1 + lines.iter().position(|l| l.contains("01/01/2027")).unwrap();
         let expected = format!(
             "loan '{key}': {}, row {line}, column 'Date de décaissement': '2027-01-01' differs from",
