@@ -80,7 +80,7 @@ impl SourceRef {
             file: origin.source.file.clone(),
             sheet: origin.source.sheet.clone(),
             row: origin.row,
-            column: origin.column.as_deref().map(str::to_string),
+            column: origin.column.map(str::to_string),
         }
     }
 }
@@ -156,7 +156,7 @@ impl Finding {
             file: None,
             severity: Severity::Error,
             rule: p.rule,
-            field: p.origin.column.as_deref().unwrap_or_default().to_string(),
+            field: p.origin.column.unwrap_or_default().to_string(),
             message: p.message.clone(),
             value: p.value.clone(),
             sources: vec![SourceRef::from_origin(&p.origin)],
@@ -453,7 +453,6 @@ mod tests {
     use super::*;
     use crate::group::FieldPath;
     use crate::read::Source;
-    use std::sync::Arc;
 
     #[test]
     fn cells_a_spreadsheet_would_run_are_quoted_and_numbers_are_not() {
@@ -486,14 +485,14 @@ mod tests {
 
     #[test]
     fn sources_are_the_field_its_parts_or_the_first_row() {
-        let source = Arc::new(Source {
+        let source = crate::read::intern::source(Source {
             file: "in.csv".into(),
             sheet: None,
         });
         let at = |row: usize| crate::read::Origin {
-            source: source.clone(),
+            source,
             row,
-            column: Some("C".into()),
+            column: Some("C"),
         };
         let loan = Loan {
             key: "L1".into(),

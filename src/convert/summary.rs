@@ -152,17 +152,17 @@ impl Summary {
 /// Source rows of a draft, kept and written to `summary.json` as ranges of consecutive
 /// rows (a loan's rows mostly are).
 #[derive(Debug, Default, Clone)]
-pub struct RowList(Vec<(Arc<read::Source>, usize, usize)>);
+pub struct RowList(Vec<(&'static read::Source, usize, usize)>);
 
 impl RowList {
     pub fn of(origins: &[read::Origin]) -> RowList {
         let mut list = RowList::default();
         for o in origins {
             match list.0.last_mut() {
-                Some((source, _, to)) if Arc::ptr_eq(source, &o.source) && *to + 1 == o.row => {
+                Some((source, _, to)) if std::ptr::eq(*source, o.source) && *to + 1 == o.row => {
                     *to = o.row;
                 }
-                _ => list.0.push((Arc::clone(&o.source), o.row, o.row)),
+                _ => list.0.push((o.source, o.row, o.row)),
             }
         }
         list
@@ -197,7 +197,7 @@ pub(super) fn problem_entry(p: &Problem) -> ProblemEntry {
         file: p.origin.source.file.clone(),
         sheet: p.origin.source.sheet.clone(),
         row: p.origin.row,
-        column: p.origin.column.as_deref().map(str::to_string),
+        column: p.origin.column.map(str::to_string),
         value: p.value.clone(),
         message: p.message.clone(),
     }

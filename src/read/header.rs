@@ -7,8 +7,6 @@
 //! it. Merged upper cells are carried right until the next non-empty one, so the column
 //! under "Installment 2" is called "Installment 2 Date".
 
-use std::sync::Arc;
-
 use super::merged::MergedDown;
 use super::{Cell, Grid, ReadError, Row, Source, Table};
 
@@ -256,10 +254,10 @@ pub fn build_table(source: Source, grid: Grid, spec: &HeaderSpec) -> Result<Tabl
     let blank_rows = below - data.len();
     let shared_headers = headers
         .iter()
-        .map(|h: &String| Arc::from(h.as_str()))
+        .map(|h: &String| super::intern::text(h))
         .collect();
     Ok(Table {
-        source: Arc::new(source),
+        source: super::intern::source(source),
         headers,
         shared_headers,
         header_row,

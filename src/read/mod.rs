@@ -8,6 +8,7 @@
 pub mod biff;
 pub mod container;
 pub mod header;
+pub mod intern;
 pub mod merged;
 pub mod ods;
 pub mod sprawl;
@@ -16,7 +17,6 @@ pub mod workbook;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -165,11 +165,11 @@ impl fmt::Display for Source {
 /// A place in the input, precise enough for a user to find it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    pub source: Arc<Source>,
+    pub source: &'static Source,
     /// 1-based row (workbooks) or line (text files) as the user sees it.
     pub row: usize,
-    /// The column header, when the place is a cell (shared, not copied per cell).
-    pub column: Option<Arc<str>>,
+    /// The column header, when the place is a cell (interned, not copied per cell).
+    pub column: Option<&'static str>,
 }
 
 impl fmt::Display for Origin {
@@ -252,10 +252,11 @@ pub struct Grid {
 /// A table: a header and the data rows below it.
 #[derive(Debug)]
 pub struct Table {
-    pub source: Arc<Source>,
+    /// Interned ([`intern::source`]): every origin of the table's cells points to it.
+    pub source: &'static Source,
     pub headers: Vec<String>,
     /// The headers again, shared by the origins of every cell.
-    pub shared_headers: Vec<Arc<str>>,
+    pub shared_headers: Vec<&'static str>,
     /// The first header row (1-based).
     pub header_row: usize,
     /// How many rows form the header (2 for merged two-level headers).
@@ -291,14 +292,9 @@ pub(crate) enum Stream {
 impl Table {
     pub fn origin(&self, row: &Row, column: Option<usize>) -> Origin {
         Origin {
-            source: Arc::clone(&self.source),
+            source: self.source,
             row: row.line,
-            column: column.map(|c| {
-                self.shared_headers
-                    .get(c)
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(""))
-            }),
+            column: column.map(|c| self.shared_headers.get(c).copied().unwrap_or("")),
         }
     }
 

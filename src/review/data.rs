@@ -352,9 +352,7 @@ pub(super) fn origin_ranges(rows: &[Origin]) -> Vec<RowRange<'_>> {
         return Vec::new();
     };
     let in_order = rows.windows(2).all(|w| w[0].row <= w[1].row)
-        && rows
-            .iter()
-            .all(|o| std::sync::Arc::ptr_eq(&o.source, &first.source));
+        && rows.iter().all(|o| std::ptr::eq(o.source, first.source));
     if !in_order {
         return row_ranges(
             rows.iter()

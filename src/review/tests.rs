@@ -183,30 +183,28 @@ fn collapses_rows_into_ranges() {
 /// The ranges of a loan's rows in order are those of any order.
 #[test]
 fn origin_ranges_are_row_ranges() {
-    let a = std::sync::Arc::new(crate::read::Source {
+    let a = crate::read::intern::source(crate::read::Source {
         file: "b.xlsx".into(),
         sheet: Some("A".into()),
     });
-    let a2 = std::sync::Arc::new(crate::read::Source {
-        file: "b.xlsx".into(),
-        sheet: Some("A".into()),
-    });
-    let s = std::sync::Arc::new(crate::read::Source {
+    // The same place, not interned: equal, at another address.
+    let a2: &'static crate::read::Source = Box::leak(Box::new(a.clone()));
+    let s = crate::read::intern::source(crate::read::Source {
         file: "b.xlsx".into(),
         sheet: Some("S".into()),
     });
-    let o = |source: &std::sync::Arc<crate::read::Source>, row| Origin {
-        source: source.clone(),
+    let o = |source: &'static crate::read::Source, row| Origin {
+        source,
         row,
         column: None,
     };
     for rows in [
         vec![],
-        vec![o(&a, 4)],
-        vec![o(&a, 4), o(&a, 4), o(&a, 5), o(&a, 7), o(&a, 8), o(&a, 8)],
-        vec![o(&a, 4), o(&a, 6), o(&a, 5), o(&s, 2), o(&s, 3), o(&a, 9)],
-        vec![o(&a, 4), o(&a2, 5), o(&a, 6)],
-        vec![o(&s, 2), o(&a, 3)],
+        vec![o(a, 4)],
+        vec![o(a, 4), o(a, 4), o(a, 5), o(a, 7), o(a, 8), o(a, 8)],
+        vec![o(a, 4), o(a, 6), o(a, 5), o(s, 2), o(s, 3), o(a, 9)],
+        vec![o(a, 4), o(a2, 5), o(a, 6)],
+        vec![o(s, 2), o(a, 3)],
     ] {
         let any_order = row_ranges(
             rows.iter()
@@ -287,7 +285,6 @@ mod typed {
     use super::super::*;
     use crate::read::Source;
     use proptest::prelude::*;
-    use std::sync::Arc;
 
     fn text() -> impl Strategy<Value = Option<String>> {
         prop::option::of(prop::sample::select(vec![
@@ -379,10 +376,10 @@ mod typed {
             file in text(),
             sheet in text(),
         ) {
-            let source = Arc::new(Source { file: file.unwrap_or_default(), sheet });
+            let source = crate::read::intern::source(Source { file: file.unwrap_or_default(), sheet });
             let origins: Vec<Origin> = rows
                 .iter()
-                .map(|&row| Origin { source: source.clone(), row, column: None })
+                .map(|&row| Origin { source, row, column: None })
                 .collect();
             let shown: Vec<FindingData<'_>> = findings.iter().map(FindingData::of).collect();
             let typed = typed_draft_data(&DraftView {
