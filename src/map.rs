@@ -435,6 +435,23 @@ impl Bound {
         row: &Row,
         n: Option<usize>,
     ) -> Result<Option<Value>, Problem> {
+        // Most cells are read as they are: a value with no default, value map or
+        // reference names to apply, converted in place (the steps below would hand the
+        // same cell to `convert`, moved through each of them).
+        if let Some(cell) = self.cell(row, n)
+            && self.map.is_empty()
+            && self.resolver.is_none()
+            && !cell.is_blank()
+            && !matches!(cell, Cell::Error(_))
+            && !matches!(cell, Cell::Text(t) if t.len() > MAX_TEXT_CHARS)
+        {
+            return self.convert(cell).map(Some).map_err(|message| Problem {
+                rule: "input-value",
+                origin: self.origin(table, row, n),
+                value: Some(quoted(cell.display())),
+                message,
+            });
+        }
         let cell: Cow<'_, Cell> = match &self.from {
             From::Constant(text) => Cow::Owned(Cell::Text(text.clone())),
             From::Members => return Ok(None),
