@@ -50,7 +50,7 @@ impl<T: Default> Reuse<T> {
                 && columns
                     .iter()
                     .zip(cells)
-                    .all(|(c, cell)| row.cell(*c) == cell)
+                    .all(|(c, cell)| row.cell(*c).same(cell))
         });
         if !same {
             let (value, reusable) = work();

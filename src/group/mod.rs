@@ -21,7 +21,7 @@ use crate::draft::{
 };
 use crate::map::{BindError, Binder, Bound, Problem, Value, check_minor_units, number_format};
 use crate::money::Money;
-use crate::read::{Cell, Origin, Row, StampedRow, Table, is_totals_word};
+use crate::read::{Cell, Origin, Row, StampedRow, Table, is_totals_word, same_bytes};
 use crate::reference::Cache;
 use crate::template::{Combine, GroupKey, Shape, Template};
 

@@ -112,7 +112,7 @@ pub(super) fn read_changed(
             (Last::Cell(_, Some(previous)), Some(_)) if stamp == Some(*previous) => true,
             // A member's cells change on the rows of the other members of a group loan,
             // and come back: compared (and the new stamp kept).
-            (Last::Cell(previous, previous_stamp), Some(c)) if previous == c => {
+            (Last::Cell(previous, previous_stamp), Some(c)) if previous.same(c) => {
                 *previous_stamp = stamp;
                 true
             }
@@ -273,9 +273,11 @@ pub(super) fn add_borrower(
     problems: &mut Vec<Problem>,
 ) -> Option<usize> {
     let existing = key.and_then(|k| {
-        loan.borrowers
-            .iter()
-            .position(|b| b.key.as_deref() == Some(k))
+        loan.borrowers.iter().position(|b| {
+            b.key
+                .as_deref()
+                .is_some_and(|x| same_bytes(x.as_bytes(), k.as_bytes()))
+        })
     });
     let push = |loan: &mut Pending, values: Fields, seen: Seen| {
         loan.borrowers.push(Borrower {

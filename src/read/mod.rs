@@ -47,6 +47,15 @@ impl Cell {
         }
     }
 
+    /// Whether the cell equals `other`, as `==` says (text compared by [`same_bytes`]).
+    #[inline]
+    pub fn same(&self, other: &Cell) -> bool {
+        match (self, other) {
+            (Cell::Text(a), Cell::Text(b)) => same_bytes(a.as_bytes(), b.as_bytes()),
+            _ => self == other,
+        }
+    }
+
     /// The formula of a formula cell whose value was never saved (`=SUM(E5:E9)`): a
     /// workbook written by a program that does not compute formulas, until a spreadsheet
     /// program opens and saves it.
@@ -225,6 +234,27 @@ pub(crate) fn text_rows(lines: &[&[&str]]) -> Vec<Row> {
         .zip(lines)
         .map(|(i, cells)| text_row(i, cells))
         .collect()
+}
+
+/// Whether two byte strings are equal, as `==` says, without a call to `memcmp` when
+/// they are short: the cells of a row are compared with the row before's, mostly a few
+/// bytes long, and for those the call cost more than the comparison.
+#[inline]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    // Two loads from each side, overlapping when the length is not twice the width.
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
 }
 
 /// Whether text is empty or only whitespace (Unicode's, as `str::trim` sees it). Most

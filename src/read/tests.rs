@@ -323,3 +323,29 @@ fn xlsx_sheets_stream_like_loaded_and_other_workbooks_are_read_whole() {
     assert!(streams("echeancier.xlsx"));
     assert!(!streams("echeancier.ods"));
 }
+
+proptest::proptest! {
+    /// `same_bytes` says what `==` says, at every length around its load widths, for
+    /// equal strings and strings differing in one byte anywhere.
+    #[test]
+    fn same_bytes_is_equality(
+        a in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+        at in proptest::prelude::any::<proptest::sample::Index>(),
+        flip in 1u8..,
+        cut in 0usize..3,
+    ) {
+        proptest::prop_assert!(same_bytes(&a, &a.clone()));
+        if !a.is_empty() {
+            let mut b = a.clone();
+            let i = at.index(a.len());
+            b[i] ^= flip;
+            proptest::prop_assert!(!same_bytes(&a, &b));
+            proptest::prop_assert!(!same_bytes(&b, &a));
+            let shorter = &a[..a.len().saturating_sub(cut)];
+            proptest::prop_assert_eq!(same_bytes(&a, shorter), a.as_slice() == shorter);
+        }
+        let text = |s: &[u8]| Cell::Text(String::from_utf8_lossy(s).into_owned());
+        proptest::prop_assert!(text(&a).same(&text(&a)));
+        proptest::prop_assert!(!text(&a).same(&Cell::Number(1.0)));
+    }
+}

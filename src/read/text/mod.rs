@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use encoding_rs::{CoderResult, Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-use super::{Cell, Grid, ReadError, ReadOptions, Row, is_blank_text};
+use super::{Cell, Grid, ReadError, ReadOptions, Row, is_blank_text, same_bytes};
 
 mod encoding;
 mod sniff;

@@ -355,7 +355,7 @@ impl Records {
             match text {
                 Ok(text) => {
                     blank = blank && is_blank_text(text);
-                    if !matches!(cell, Cell::Text(s) if s == text) {
+                    if !matches!(cell, Cell::Text(s) if same_bytes(s.as_bytes(), text.as_bytes())) {
                         set_text(cell, text);
                         changed(index);
                     }
