@@ -31,11 +31,13 @@
 # Needs GNU time as /usr/bin/time for peak memory (Debian/Ubuntu: apt-get install -y
 # time). hyperfine, when installed, adds a finer measurement of validate.
 #
-# Nothing is deleted while measuring: every run writes a fresh folder, all removed at
-# the end. On ext4 without a journal (as on some VMs), creating files shortly after
-# deleting many others is slow (the kernel skips "recently deleted" inodes, scanning
-# for free ones), which would charge a previous run's cleanup to the next run. For the
-# same reason, wait a few minutes after deleting big drafts folders before starting.
+# Every run writes a fresh folder. On a disk nothing is deleted while measuring (all is
+# removed at the end): on ext4 without a journal (as on some VMs), creating files
+# shortly after deleting many others is slow (the kernel skips "recently deleted"
+# inodes, scanning for free ones), which would charge a previous run's cleanup to the
+# next run; for the same reason, wait a few minutes after deleting big drafts folders
+# before starting. On tmpfs it is the other way round: each run's output is deleted
+# right after it (see ON_TMPFS below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,12 +78,6 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-
-if [ "${WARM_GB:-8}" -gt 0 ] && [[ $WORK == /dev/shm/* ]]; then
-    echo "bench: touching ${WARM_GB:-8} GB of memory first (WARM_GB)" >&2
-    dd if=/dev/zero of="$WORK/warm" bs=1M count=$((${WARM_GB:-8} * 1024)) status=none || true
-    rm -f "$WORK/warm"
-fi
 
 say() { echo "bench: $*" >&2; }
 
@@ -132,7 +128,7 @@ per_s() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 
 # measure_convert NAME OUTDIR_PREFIX ARGS...: RUNS conversions into fresh folders
-# OUTDIR_PREFIX-1, -2, ... (kept until the end); sets C_WALL (median), C_USER, C_SYS
+# OUTDIR_PREFIX-1, -2, ... (on tmpfs only the last is kept, see `spent`); sets C_WALL (median), C_USER, C_SYS
 # (of the median run), C_RSS (max), C_RC (worst).
 measure_convert() {
     local name=$1 prefix=$2
@@ -147,6 +143,8 @@ measure_convert() {
             head -5 "$WORK/$name-$i.time.err" >&2
             [ "$RC" -gt "$C_RC" ] && C_RC=$RC
         fi
+        # The last run's drafts stay: the floors and validate read them.
+        [ "$i" -lt "$RUNS" ] && spent "$prefix-$i"
         walls+=("$WALL")
         users+=("$WALL $USER")
         syss+=("$WALL $SYS")
@@ -180,6 +178,25 @@ CSV_BYTES=$(stat -c %s "$WORK/flat.csv")
 XLSX_ROWS=$(synth_rows "$WORK/synth-flat-xlsx.log")
 XLSX_BYTES=$(stat -c %s "$WORK/flat.xlsx")
 
+# On tmpfs, each measured run's output is deleted right after it: the next run then
+# writes into memory pages just freed. Kept outputs make every run write into fresh pages,
+# which on a VM cost a fault to the host each (tmpfs writes 5x slower on a fresh VM) and
+# charge the VM's memory state, not the program, to whichever run meets it: the floor
+# (only writing) more than convert. (On a disk, deleting right before creating is the
+# slow case: outputs are kept there.)
+ON_TMPFS=0
+[[ $WORK == /dev/shm/* ]] && ON_TMPFS=1
+# spent DIR...: removes measured outputs on tmpfs (see ON_TMPFS).
+spent() { if [ "$ON_TMPFS" = 1 ]; then rm -rf "$@"; fi; }
+
+# Memory touched just before measuring (not before the build: pages freed minutes
+# earlier may have gone back to the host).
+if [ "${WARM_GB:-8}" -gt 0 ] && [ "$ON_TMPFS" = 1 ]; then
+    say "touching ${WARM_GB:-8} GB of memory first (WARM_GB)"
+    dd if=/dev/zero of="$WORK/warm" bs=1M count=$((${WARM_GB:-8} * 1024)) status=none || true
+    rm -f "$WORK/warm"
+fi
+
 # --- flat CSV: convert and floor -----------------------------------------------------
 say "convert flat CSV ($CSV_ROWS rows, $CSV_LOANS loans), $RUNS run(s)"
 measure_convert convert-csv "$WORK/drafts-csv" "$WORK/flat.csv" --template templates/flat.toml
@@ -206,8 +223,10 @@ for ((i = 1; i <= PAIRS; i++)); do
     "$EX/floor_csv" --csv "$WORK/flat.csv" --delimiter ';' --drafts "$WORK/drafts-csv-$RUNS" \
         --scratch "$WORK/pair-$i" --repeat 1 >"$WORK/pair-$i.txt"
     pf=$(value floor_s "$WORK/pair-$i.txt")
+    spent "$WORK/pair-$i"/*
     run_timed "$WORK/pair-$i.time" "$BIN" convert "$WORK/flat.csv" --template templates/flat.toml \
         --out "$WORK/pair-$i/drafts" --quiet
+    spent "$WORK/pair-$i/drafts"
     shares+=("$(awk -v f="$pf" -v c="$WALL" 'BEGIN { printf "%.0f", (c > 0 ? 100 * f / c : 0) }')")
     say "pair $i: floor ${pf}s, convert ${WALL}s (exit $RC): ${shares[-1]}% of the floor"
 done
@@ -232,10 +251,12 @@ if "$PEER_PYTHON" -c 'import pandas' 2>/dev/null; then
             run_timed "$WORK/peer-c-$input-$i.time" "$BIN" convert "$WORK/$input.csv" \
                 --template templates/flat.toml --out "$WORK/peer-c-$input-$i" --quiet
             c_walls+=("$WALL") c_rss+=("$RSS_MB")
+            spent "$WORK/peer-c-$input-$i"
             run_timed "$WORK/peer-p-$input-$i.time" "$PEER_PYTHON" scripts/peer_pandas.py \
                 "$WORK/$input.csv" "$WORK/peer-p-$input-$i"
             [ "$RC" = 0 ] || { say "peer on $input: exit $RC"; head -5 "$WORK/peer-p-$input-$i.time.err" >&2; }
             p_walls+=("$WALL") p_rss+=("$RSS_MB")
+            spent "$WORK/peer-p-$input-$i"
             say "peer pair $i on $input: convert ${c_walls[-1]} s, pandas ${p_walls[-1]} s"
         done
         cw=$(median "${c_walls[@]}") pw=$(median "${p_walls[@]}")
