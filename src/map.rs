@@ -443,6 +443,12 @@ impl Bound {
         row: &Row,
         n: Option<usize>,
     ) -> Result<Option<Value>, Problem> {
+        let problem = |value: &Cell, message: String| Problem {
+            rule: "input-value",
+            origin: self.origin(table, row, n),
+            value: Some(quoted(value.display())),
+            message,
+        };
         // Most cells are read as they are: a value with no default, value map or
         // reference names to apply, converted in place (the steps below would hand the
         // same cell to `convert`, moved through each of them).
@@ -453,12 +459,10 @@ impl Bound {
             && !matches!(cell, Cell::Error(_))
             && !matches!(cell, Cell::Text(t) if t.len() > MAX_TEXT_CHARS)
         {
-            return self.convert(cell).map(Some).map_err(|message| Problem {
-                rule: "input-value",
-                origin: self.origin(table, row, n),
-                value: Some(quoted(cell.display())),
-                message,
-            });
+            return self
+                .convert(cell)
+                .map(Some)
+                .map_err(|message| problem(cell, message));
         }
         let cell: Cow<'_, Cell> = match &self.from {
             From::Constant(text) => Cow::Owned(Cell::Text(text.clone())),
@@ -467,12 +471,6 @@ impl Bound {
                 Some(c) => Cow::Borrowed(c),
                 None => Cow::Owned(Cell::Empty),
             },
-        };
-        let problem = |value: &Cell, message: String| Problem {
-            rule: "input-value",
-            origin: self.origin(table, row, n),
-            value: Some(quoted(value.display())),
-            message,
         };
         match cell.as_ref() {
             Cell::Error(_) => return Err(problem(&cell, error_cell_message(&cell))),

@@ -258,11 +258,7 @@ impl<'a> Plan<'a> {
                 };
                 // A flat export repeats a borrower on each of its installment rows.
                 let known = match (template.shape, explicit_key) {
-                    (Shape::Flat, Some(Some(k))) => loan.borrowers.iter().position(|x| {
-                        x.key
-                            .as_deref()
-                            .is_some_and(|x| same_bytes(x.as_bytes(), k.as_bytes()))
-                    }),
+                    (Shape::Flat, Some(Some(k))) => borrower_with_key(&loan.borrowers, k),
                     _ => None,
                 };
                 let mut seen = Seen::default();

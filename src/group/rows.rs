@@ -261,6 +261,15 @@ pub(super) fn read_installment(
     Some((date, principal, interest, bound.origin(table, row, n)))
 }
 
+/// The borrower of a loan with key `key`.
+pub(super) fn borrower_with_key(borrowers: &[Borrower], key: &str) -> Option<usize> {
+    borrowers.iter().position(|b| {
+        b.key
+            .as_deref()
+            .is_some_and(|x| same_bytes(x.as_bytes(), key.as_bytes()))
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn add_borrower(
     loan: &mut Pending,
@@ -272,13 +281,7 @@ pub(super) fn add_borrower(
     row: &Origin,
     problems: &mut Vec<Problem>,
 ) -> Option<usize> {
-    let existing = key.and_then(|k| {
-        loan.borrowers.iter().position(|b| {
-            b.key
-                .as_deref()
-                .is_some_and(|x| same_bytes(x.as_bytes(), k.as_bytes()))
-        })
-    });
+    let existing = key.and_then(|k| borrower_with_key(&loan.borrowers, k));
     let push = |loan: &mut Pending, values: Fields, seen: Seen| {
         loan.borrowers.push(Borrower {
             key: key.map(str::to_string),
