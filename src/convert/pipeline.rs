@@ -396,18 +396,8 @@ impl<'a> Batch<'a> {
             .zip(&counts.inputs)
             .map(|((t, role), c)| input_summary(t, role, *c))
             .collect();
-        let mut drafts: Vec<(usize, DraftEntry)> = std::mem::take(&mut self.draft_orders)
-            .into_iter()
-            .zip(std::mem::take(&mut s.drafts))
-            .collect();
-        drafts.sort_by_key(|(order, _)| *order);
-        s.drafts = drafts.into_iter().map(|(_, d)| d).collect();
-        let mut errors: Vec<(usize, FailedEntry)> = std::mem::take(&mut self.error_orders)
-            .into_iter()
-            .zip(std::mem::take(&mut s.errors))
-            .collect();
-        errors.sort_by_key(|(order, _)| *order);
-        s.errors = errors.into_iter().map(|(_, e)| e).collect();
+        in_export_order(&mut s.drafts, std::mem::take(&mut self.draft_orders));
+        in_export_order(&mut s.errors, std::mem::take(&mut self.error_orders));
         s.ignored_rows = counts
             .ignored
             .iter()
@@ -444,6 +434,18 @@ impl<'a> Batch<'a> {
             .extend(self.findings.take().unwrap_or_default());
         report
     }
+}
+
+/// Sorts `entries` by their `orders` (stable), leaving them as they are when they came
+/// in export order already, as they do unless grouping took a loan out of turn: the
+/// drafts of a large export are not copied twice more at the end of the run.
+fn in_export_order<T>(entries: &mut Vec<T>, orders: Vec<usize>) {
+    if orders.is_sorted() {
+        return;
+    }
+    let mut paired: Vec<(usize, T)> = orders.into_iter().zip(std::mem::take(entries)).collect();
+    paired.sort_by_key(|(order, _)| *order);
+    *entries = paired.into_iter().map(|(_, e)| e).collect();
 }
 
 /// Groups on one thread while this one checks and writes the loans as they come (the

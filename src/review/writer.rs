@@ -146,7 +146,8 @@ pub(super) struct Page {
 }
 
 /// One draft's data in the store: `len` bytes at `offset`, a JSON value written by
-/// [`write_script_json`].
+/// [`write_script_json`]. Each value is followed in the store by a comma, so that
+/// drafts stored one after the other are copied to the page in one piece.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Chunk {
     order: usize,
@@ -239,18 +240,22 @@ impl Page {
             Store::Memory(bytes) => {
                 let start = bytes.len();
                 write_draft_data(bytes, data);
-                (start as u64, bytes.len() - start)
+                let len = bytes.len() - start;
+                bytes.push(b',');
+                (start as u64, len)
             }
             Store::File(parts) => {
                 self.json.clear();
                 write_draft_data(&mut self.json, data);
+                let len = self.json.len();
+                self.json.push(b',');
                 let offset = parts.len;
                 if let Err(e) = parts.writer().and_then(|w| w.write_all(&self.json)) {
                     self.broken = true;
                     return Err(e);
                 }
                 parts.len += self.json.len() as u64;
-                (offset, self.json.len())
+                (offset, len)
             }
         };
         self.chunks.push(Chunk { order, offset, len });
@@ -293,7 +298,7 @@ impl Page {
             None => out.write_all(b"{\"drafts\":[")?,
         }
         self.chunks.sort_by_key(|c| c.order);
-        copy_chunks(&mut self.store, &self.chunks, &mut self.json, out)?;
+        copy_chunks(&mut self.store, &self.chunks, out)?;
         write!(
             out,
             "]}}</script>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
@@ -302,48 +307,60 @@ impl Page {
 }
 
 /// Copies the drafts' data from the store to the page, comma-separated, in the order of
-/// `chunks`. The file is read one draft at a time, seeking only when the next draft is
-/// not the one that follows in the file (loans added out of order).
+/// `chunks`. Drafts that follow one another in the store (loans added in order, the
+/// usual case) go as one piece: from the temporary file with `std::io::copy`, which on
+/// Linux copies inside the kernel when `out` is a file. Drafts out of order are sought
+/// one at a time.
 pub(super) fn copy_chunks(
     store: &mut Store,
     chunks: &[Chunk],
-    buffer: &mut Vec<u8>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
+    let missing = || std::io::Error::other("a draft's data is missing");
     match store {
         Store::Memory(bytes) => {
-            for (i, c) in chunks.iter().enumerate() {
+            for (i, (offset, len)) in runs(chunks).enumerate() {
                 if i > 0 {
                     out.write_all(b",")?;
                 }
-                let chunk = usize::try_from(c.offset)
+                let run = usize::try_from(offset)
                     .ok()
-                    .and_then(|start| bytes.get(start..start.checked_add(c.len)?))
-                    .ok_or_else(|| std::io::Error::other("a draft's data is missing"))?;
-                out.write_all(chunk)?;
+                    .and_then(|start| {
+                        bytes.get(start..start.checked_add(usize::try_from(len).ok()?)?)
+                    })
+                    .ok_or_else(missing)?;
+                out.write_all(run)?;
             }
         }
         Store::File(parts) => {
             let writer = parts.writer()?;
             writer.flush()?;
             let mut file: &File = writer.get_ref();
-            file.seek(SeekFrom::Start(0))?;
-            // Read in large blocks: drafts in file order (the usual case) need no seek.
-            let mut file = std::io::BufReader::with_capacity(BUFFER, file);
-            let mut at = Some(0);
-            for (i, c) in chunks.iter().enumerate() {
+            for (i, (offset, len)) in runs(chunks).enumerate() {
                 if i > 0 {
                     out.write_all(b",")?;
                 }
-                if at != Some(c.offset) {
-                    file.seek(SeekFrom::Start(c.offset))?;
+                file.seek(SeekFrom::Start(offset))?;
+                if std::io::copy(&mut file.take(len), out)? != len {
+                    return Err(missing());
                 }
-                buffer.resize(c.len, 0);
-                file.read_exact(buffer)?;
-                out.write_all(buffer)?;
-                at = Some(c.offset + c.len as u64);
             }
         }
     }
     Ok(())
+}
+
+/// The pieces of the store to copy for `chunks`, in their order, as (offset, length):
+/// chunks that follow one another in the store, with the comma between them, make one
+/// piece.
+fn runs(chunks: &[Chunk]) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let mut rest = chunks.iter().peekable();
+    std::iter::from_fn(move || {
+        let first = rest.next()?;
+        let mut end = first.offset + first.len as u64;
+        while let Some(next) = rest.next_if(|c| c.offset == end + 1) {
+            end = next.offset + next.len as u64;
+        }
+        Some((first.offset, end - first.offset))
+    })
 }
