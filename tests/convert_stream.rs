@@ -353,3 +353,104 @@ fn a_loan_cell_changed_on_one_later_row_is_reported_on_that_row() {
         assert_eq!(drafts(&out).len(), loans.len() - 1, "{name}");
     }
 }
+
+/// The errors of a summary: per loan key, each problem's row, column and message (the
+/// same for a CSV and a workbook of the same cells, whose files differ).
+/// A problem's row, column and message.
+type Place = (u64, String, String);
+
+fn problems(s: &serde_json::Value) -> Vec<(String, Vec<Place>)> {
+    s["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let found = e["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+                    (p["row"].as_u64().unwrap(), text("column"), text("message"))
+                })
+                .collect();
+            (e["loan_key"].as_str().unwrap().to_string(), found)
+        })
+        .collect()
+}
+
+/// Rows of a flat CSV whose loan, borrower and key cells are those of the row before
+/// are taken as another installment of the same loan and member without reading those
+/// cells again (a workbook's rows have no stamps and are read in full). A borrower's
+/// cells changed on two rows and back, a bad amount, an empty borrower key and a loan key
+/// that changes for one row must be found on their rows all the same: the CSV and a
+/// workbook of the same cells give the same drafts, errors and row counts.
+#[test]
+fn rows_repeating_the_row_before_give_what_reading_them_in_full_gives() {
+    let (header, sample_loans) = sample();
+    let loans = copies(&sample_loans);
+    let mut lines = vec![header.clone()];
+    lines.extend(loans.iter().flatten().cloned());
+    let columns = header.split(';').count();
+    // (line, column, new text): cells of later rows of loans past the first block.
+    let edits: [(usize, usize, &str); 6] = [
+        (301, 3, "Awa-Changed"), // a first name differs on one row...
+        (302, 4, "Other-Name"),  // ...a last name on the next, then both are as before
+        (420, 2, ""),            // no borrower key on one row
+        (515, 6, "abc"),         // a borrower amount that is no number
+        (640, 0, "999999"),      // one row of another loan in the middle of a loan (a draft)
+        (777, 5, "Inconnu"),     // a gender outside the value map
+    ];
+    for (line, column, text) in edits {
+        assert!(line < lines.len(), "the export has line {line}");
+        let mut cells: Vec<String> = lines[line].split(';').map(str::to_string).collect();
+        assert_eq!(cells.len(), columns);
+        cells[column] = text.to_string();
+        lines[line] = cells.join(";");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let csv_input = write_csv(tmp.path(), "edited", &lines);
+    let csv = tmp.path().join("csv");
+    let run = run_flat(&csv_input, &csv, &["--quiet"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let xlsx_input = tmp.path().join("edited.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Échéancier").unwrap();
+    for (r, line) in lines.iter().enumerate() {
+        for (c, cell) in line.trim_start_matches('\u{feff}').split(';').enumerate() {
+            if !cell.is_empty() {
+                let (r, c) = (u32::try_from(r).unwrap(), u16::try_from(c).unwrap());
+                sheet.write_string(r, c, cell).unwrap();
+            }
+        }
+    }
+    book.save(&xlsx_input).unwrap();
+    let xlsx = tmp.path().join("xlsx");
+    let run = run_flat(&xlsx_input, &xlsx, &["--quiet"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(drafts(&csv), drafts(&xlsx));
+    let (a, b) = (summary(&csv), summary(&xlsx));
+    assert_eq!(a["rows"], b["rows"]);
+    let found = problems(&a);
+    assert_eq!(found, problems(&b));
+    // Each edit but the loan key is reported on its own row (the CSV's rows are its
+    // lines); the other loan's row makes a draft of its own.
+    assert!(
+        a["drafts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["loan_key"] == "999999" && d["rows"][0]["from"] == 641),
+        "{:#}",
+        a["drafts"]
+    );
+    for (line, _, _) in edits.iter().filter(|(_, column, _)| *column != 0) {
+        let row = u64::try_from(line + 1).unwrap();
+        assert!(
+            found.iter().flat_map(|(_, p)| p).any(|p| p.0 == row),
+            "nothing reported on line {}: {found:#?}",
+            line + 1
+        );
+    }
+}

@@ -206,16 +206,17 @@ fn input_line(input: &InputSummary) -> String {
 /// run's drafts, summary and page (some of them already replaced), are removed, and the
 /// error says so.
 fn discard(out: &Path, previous: &[PathBuf], batch: Batch<'_>, error: Error) -> Error {
-    let Output::Folder {
-        written, abandoned, ..
-    } = batch.output
-    else {
+    let Output::Folder { dir, abandoned, .. } = batch.output else {
         return error;
     };
-    let mut ours = written;
-    ours.extend(abandoned);
+    let mut ours = abandoned;
+    ours.extend(batch.summary.drafts.iter().map(|d| dir.join(&d.file)));
+    // The draft being written when the run stopped has its entry but may have no file.
+    ours.sort_unstable();
+    ours.dedup();
+    ours.retain(|p| p.exists());
     let drafts = ours.len();
-    let mut gone: Vec<PathBuf> = ours.into_iter().collect();
+    let mut gone = ours;
     gone.extend(previous.iter().cloned());
     gone.extend([out.join(emit::SUMMARY), out.join(review::PAGE)]);
     let mut left = Vec::new();
@@ -252,7 +253,6 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
     emit::mark(&args.out).map_err(Error::Emit)?;
     let output = Output::Folder {
         dir: &args.out,
-        written: rustc_hash::FxHashSet::default(),
         page: Box::new(review::PageWriter::new(&args.out)?),
         abandoned: Vec::new(),
     };
@@ -276,16 +276,19 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
         ..
     } = batch;
     let Output::Folder {
-        written,
+        dir,
         page,
         abandoned,
-        ..
     } = output
     else {
         unreachable!("convert writes its loans to the folder")
     };
-    emit::remove_stale(&previous, &written).map_err(Error::Emit)?;
-    emit::remove_stale(&abandoned, &written).map_err(Error::Emit)?;
+    if !previous.is_empty() || !abandoned.is_empty() {
+        let written: rustc_hash::FxHashSet<PathBuf> =
+            s.drafts.iter().map(|d| dir.join(&d.file)).collect();
+        emit::remove_stale(&previous, &written).map_err(Error::Emit)?;
+        emit::remove_stale(&abandoned, &written).map_err(Error::Emit)?;
+    }
     emit::sync_dir(&args.out);
     // summary.json and the review page are written side by side: both are large for a
     // large export, and they are the last thing the run waits for.

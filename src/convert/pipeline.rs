@@ -12,10 +12,11 @@ pub(super) enum Output<'a> {
         loans: Vec<Loan>,
         failed: Vec<FailedLoan>,
     },
-    /// Written to the drafts folder as they come, with the review page.
+    /// Written to the drafts folder as they come, with the review page. The drafts
+    /// written are the summary's ([`Summary::drafts`], each in its `file`): no second
+    /// list of them is kept.
     Folder {
         dir: &'a Path,
-        written: rustc_hash::FxHashSet<PathBuf>,
         page: Box<review::PageWriter>,
         /// Drafts written before grouping started over (see [`Batch::restart`]): those
         /// not written again are removed at the end.
@@ -178,16 +179,14 @@ impl<'a> Batch<'a> {
             Output::Memory { .. } => empty(),
             Output::Folder {
                 dir,
-                written,
                 page,
                 mut abandoned,
             } => {
                 // The page's temporary file goes before its successor takes its name.
                 drop(page);
-                abandoned.extend(written);
+                abandoned.extend(self.summary.drafts.iter().map(|d| dir.join(&d.file)));
                 Output::Folder {
                     dir,
-                    written: rustc_hash::FxHashSet::default(),
                     page: Box::new(review::PageWriter::new(dir)?),
                     abandoned,
                 }
@@ -278,13 +277,8 @@ impl<'a> Batch<'a> {
             rows,
         });
         self.draft_orders.push(loan.order);
-        if let Output::Folder {
-            dir, written, page, ..
-        } = &mut self.output
-        {
-            let path = dir.join(&file);
-            emit::write_draft(&path, pretty.as_bytes()).map_err(Error::Emit)?;
-            written.insert(path);
+        if let Output::Folder { dir, page, .. } = &mut self.output {
+            emit::write_draft(&dir.join(&file), pretty.as_bytes()).map_err(Error::Emit)?;
             // The page shows the source cells of findings outside its checklist.
             let sources: Vec<Vec<report::SourceRef>> = match &kept {
                 Some(_) => Vec::new(),

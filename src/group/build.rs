@@ -13,21 +13,21 @@ pub(super) fn iso_text(date: NaiveDate) -> String {
         Ok(year) if year <= 9999 => year,
         _ => return crate::dates::iso(date),
     };
-    let digit = |n: u32| char::from(b"0123456789"[(n % 10) as usize]);
-    let mut text = String::with_capacity(10);
-    text.extend([
+    let digit = |n: u32| b"0123456789"[(n % 10) as usize];
+    let text = [
         digit(year / 1000),
         digit(year / 100),
         digit(year / 10),
         digit(year),
-        '-',
+        b'-',
         digit(date.month() / 10),
         digit(date.month()),
-        '-',
+        b'-',
         digit(date.day() / 10),
         digit(date.day()),
-    ]);
-    text
+    ];
+    // ASCII digits and dashes: always UTF-8.
+    String::from_utf8(text.to_vec()).unwrap_or_else(|_| crate::dates::iso(date))
 }
 
 /// A value as text, as its `Display` writes it (text values taken as they are).

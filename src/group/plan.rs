@@ -141,7 +141,10 @@ impl<'a> Plan<'a> {
             (self.template, self.main, &self.options, &self.bindings);
         let mut counts = Counts::default();
         let hand_over = |done: &mut dyn FnMut(Complete) -> Result<(), crate::Error>,
-                         pending: Pending| {
+                         mut pending: Pending| {
+            // What was seen of the rows is freed here, where it was allocated (cheaper
+            // than from the thread that builds the loan).
+            pending.forget_seen();
             done(Complete {
                 pending,
                 image_limit: options.image_limit,
@@ -165,6 +168,8 @@ impl<'a> Plan<'a> {
             let mut borrower_keys: Reuse<Option<String>> = Reuse::default();
             let mut rows = table.data_rows().map_err(GroupError::Read)?;
             let mut read = 0usize;
+            let watched = Repeat::watched(b);
+            let mut repeat: Option<Repeat> = None;
             while let Some(row) = rows.next_stamped_row() {
                 let stamped = row.map_err(GroupError::Read)?;
                 let row = stamped.row;
@@ -173,6 +178,31 @@ impl<'a> Plan<'a> {
                 read += 1;
                 let row_origin = table.origin(row, None);
                 let mut problems = Vec::new();
+                // Most rows of a flat export: another installment of the row before's loan
+                // and member.
+                if let Some(r) = repeat.as_ref().filter(|r| r.covers(stamped, &watched))
+                    && let Some(loan) = pending.get_mut(r.key.as_str())
+                {
+                    loan.rows.push(row_origin);
+                    add_installments(
+                        loan,
+                        &b.schedule,
+                        &wide_numbers,
+                        table,
+                        row,
+                        r.member,
+                        &mut problems,
+                    );
+                    loan.problems.extend(problems);
+                    if loan.ends_at == Some(this) {
+                        if let Some(p) = pending.remove(r.key.as_str()) {
+                            hand_over(done, p)?;
+                        }
+                        repeat = None;
+                    }
+                    continue;
+                }
+                repeat = None;
                 let (key, from_group_key) = match row_key_reused(
                     &mut keys,
                     &columns,
@@ -290,27 +320,25 @@ impl<'a> Plan<'a> {
                     &row_origin,
                     &mut problems,
                 );
-                if wide_numbers.is_empty() {
-                    if !b.schedule.is_empty() {
-                        loan.installments.extend(
-                            read_installment(&b.schedule, table, row, None, &mut problems)
-                                .map(|i| Installment::of(i, member)),
-                        );
-                    }
-                } else {
-                    for n in &wide_numbers {
-                        loan.installments.extend(
-                            read_installment(&b.schedule, table, row, Some(*n), &mut problems)
-                                .map(|i| Installment::of(i, member)),
-                        );
-                    }
+                if template.shape == Shape::Flat && problems.is_empty() {
+                    repeat = Repeat::after(stamped, key, member);
                 }
+                add_installments(
+                    loan,
+                    &b.schedule,
+                    &wide_numbers,
+                    table,
+                    row,
+                    member,
+                    &mut problems,
+                );
                 loan.problems.extend(problems);
                 if loan.ends_at == Some(this) {
                     let key = loan.key.clone();
                     if let Some(p) = pending.remove(&key) {
                         hand_over(done, p)?;
                     }
+                    repeat = None;
                 }
             }
             counts.rows_read += read;

@@ -132,6 +132,86 @@ pub(super) fn read_changed(
     out
 }
 
+/// The row before, when a flat export's next row may repeat it: on a loan's installment
+/// rows after its first only the schedule's cells change, and such a row adds an
+/// installment to the loan and member of the row before, which nothing else in it can
+/// change. The cells' stamps say when a row is such a repeat ([`Repeat::covers`]); the
+/// grouping then skips the key, loan, terms and borrower steps, which would find
+/// nothing new (the same key, values already read, the same member).
+pub(super) struct Repeat {
+    /// The loan (by key) and member the row before went to.
+    pub(super) key: String,
+    pub(super) member: Option<usize>,
+    /// The stamp of the row before: a cell stamped no later holds what it held there.
+    at: u64,
+}
+
+impl Repeat {
+    /// The columns that decide a row's loan, loan fields, terms and member: every bound
+    /// column but the schedule's.
+    pub(super) fn watched(b: &Bindings) -> Vec<usize> {
+        let mut columns: Vec<usize> = std::iter::once(&b.loan_key)
+            .chain(&b.group_key)
+            .chain(&b.borrower_key)
+            .chain(&b.loan)
+            .chain(&b.terms)
+            .chain(&b.borrower)
+            .flat_map(Bound::columns)
+            .collect();
+        columns.sort_unstable();
+        columns.dedup();
+        columns
+    }
+
+    /// A row of a flat export that went to `key` and `member` with no problem outside
+    /// its installment, as the row the next ones may repeat (rows without stamps are
+    /// never repeated).
+    pub(super) fn after(row: StampedRow<'_>, key: &str, member: Option<usize>) -> Option<Repeat> {
+        row.stamps.map(|_| Repeat {
+            key: key.to_string(),
+            member,
+            at: row.now,
+        })
+    }
+
+    /// Whether `row` repeats the row before: none of the `watched` cells changed since.
+    pub(super) fn covers(&self, row: StampedRow<'_>, watched: &[usize]) -> bool {
+        row.stamps.is_some_and(|stamps| {
+            watched
+                .iter()
+                .all(|c| stamps.get(*c).is_some_and(|s| *s <= self.at))
+        })
+    }
+}
+
+/// Reads a row's installments (one on a flat row, one per number of a wide one) into
+/// `loan`, as the installments of `member`.
+pub(super) fn add_installments(
+    loan: &mut Pending,
+    schedule: &[Bound],
+    wide_numbers: &[usize],
+    table: &Table,
+    row: &Row,
+    member: Option<usize>,
+    problems: &mut Vec<Problem>,
+) {
+    if wide_numbers.is_empty() {
+        if !schedule.is_empty() {
+            loan.installments.extend(
+                read_installment(schedule, table, row, None, problems)
+                    .map(|i| Installment::of(i, member)),
+            );
+        }
+    } else {
+        for n in wide_numbers {
+            loan.installments.extend(
+                read_installment(schedule, table, row, Some(*n), problems)
+                    .map(|i| Installment::of(i, member)),
+            );
+        }
+    }
+}
+
 /// One installment as read, before a group's are summed per date.
 pub(super) struct Installment {
     pub(super) date: NaiveDate,
@@ -174,6 +254,18 @@ pub(super) struct Pending {
     pub(super) seen_terms: Seen,
     /// The row ordinal of the loan's last row, when a first pass found it.
     pub(super) ends_at: Option<usize>,
+}
+
+impl Pending {
+    /// Drops the cells kept to skip unchanged ones ([`Seen`]): a loan handed over reads
+    /// no more rows.
+    pub(super) fn forget_seen(&mut self) {
+        self.seen_loan = Seen::default();
+        self.seen_terms = Seen::default();
+        for b in &mut self.borrowers {
+            b.seen = Seen::default();
+        }
+    }
 }
 
 /// Merges values into `into` as each field's `combine` says; by default values must

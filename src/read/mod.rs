@@ -383,6 +383,8 @@ impl Table {
 pub struct StampedRow<'r> {
     pub row: &'r Row,
     pub stamps: Option<&'r [u64]>,
+    /// This row's own stamp (that of the cells it changed); 0 without stamps.
+    pub now: u64,
 }
 
 /// Rows being read from disk.
@@ -426,7 +428,11 @@ impl DataRows<'_> {
     /// none.
     pub fn next_stamped_row(&mut self) -> Option<Result<StampedRow<'_>, ReadError>> {
         if let Some(row) = self.loaded.next() {
-            return Some(Ok(StampedRow { row, stamps: None }));
+            return Some(Ok(StampedRow {
+                row,
+                stamps: None,
+                now: 0,
+            }));
         }
         loop {
             let next = match self.stream.as_mut()? {
@@ -449,13 +455,14 @@ impl DataRows<'_> {
             match next {
                 Ok(Some(true)) => self.blank_rows += 1,
                 Ok(Some(false)) => {
-                    let stamps = match self.stream {
-                        Some(Rows::Text(_)) => Some(self.stamps.get()),
-                        _ => None,
+                    let (stamps, now) = match self.stream {
+                        Some(Rows::Text(_)) => (Some(self.stamps.get()), self.stamps.now()),
+                        _ => (None, 0),
                     };
                     return Some(Ok(StampedRow {
                         row: &self.buffer,
                         stamps,
+                        now,
                     }));
                 }
                 Ok(None) => {
