@@ -210,7 +210,7 @@ fn discard(out: &Path, previous: &[PathBuf], batch: Batch<'_>, error: Error) -> 
         return error;
     };
     let mut ours = abandoned;
-    ours.extend(batch.summary.drafts.iter().map(|d| dir.join(&d.file)));
+    ours.extend(batch.summary.draft_paths(dir));
     // The draft being written when the run stopped has its entry but may have no file.
     ours.sort_unstable();
     ours.dedup();
@@ -284,8 +284,7 @@ pub fn run(args: &ConvertArgs) -> Result<Outcome, Error> {
         unreachable!("convert writes its loans to the folder")
     };
     if !previous.is_empty() || !abandoned.is_empty() {
-        let written: rustc_hash::FxHashSet<PathBuf> =
-            s.drafts.iter().map(|d| dir.join(&d.file)).collect();
+        let written: rustc_hash::FxHashSet<PathBuf> = s.draft_paths(dir).collect();
         emit::remove_stale(&previous, &written).map_err(Error::Emit)?;
         emit::remove_stale(&abandoned, &written).map_err(Error::Emit)?;
     }

@@ -184,7 +184,7 @@ impl<'a> Batch<'a> {
             } => {
                 // The page's temporary file goes before its successor takes its name.
                 drop(page);
-                abandoned.extend(self.summary.drafts.iter().map(|d| dir.join(&d.file)));
+                abandoned.extend(self.summary.draft_paths(dir));
                 Output::Folder {
                     dir,
                     page: Box::new(review::PageWriter::new(dir)?),

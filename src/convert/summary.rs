@@ -114,6 +114,11 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The paths of the drafts listed, in folder `dir`: the drafts a run wrote there.
+    pub(super) fn draft_paths<'a>(&'a self, dir: &'a Path) -> impl Iterator<Item = PathBuf> + 'a {
+        self.drafts.iter().map(move |d| dir.join(&d.file))
+    }
+
     /// The review page's title (the input files) and its lines about the conversion.
     pub fn page_about(&self) -> (String, Vec<String>) {
         let mut files: Vec<&str> = Vec::new();
