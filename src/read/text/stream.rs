@@ -6,6 +6,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 /// The longest record read: 64 MiB. No export has one (Excel holds at most 32,767
 /// characters in a cell); a quote left open makes one of the rest of the file. Larger
@@ -130,7 +131,10 @@ impl TextStream {
     pub fn open(&self) -> Result<Records, ReadError> {
         self.fingerprint.check(&self.path, &self.file)?;
         let mut records = Records::open(&self.path, &self.file, self.decoding, self.delimiter)?;
-        records.unchanged = Some((self.path.clone(), self.fingerprint));
+        if let Source::Here(parser) = &mut records.source {
+            parser.unchanged = Some((self.path.clone(), self.fingerprint));
+        }
+        let mut records = records.read_ahead()?;
         for _ in 0..self.skip {
             if records.advance()?.is_none() {
                 break;
@@ -142,15 +146,59 @@ impl TextStream {
 
 /// Records read one at a time from a UTF-8 stream, each with the line it starts on.
 pub struct Records {
-    pub(super) reader: csv::Reader<LineEnds<Box<dyn Read + Send>>>,
-    /// Reused for every record: only the cells' strings are allocated per row.
+    source: Source,
+    /// The record last read. Only the cells' strings are allocated per row.
     pub(super) record: csv::ByteRecord,
     /// Fields that are not UTF-8 get U+FFFD for their bad bytes instead of an error.
     pub(super) lossy: bool,
     pub(super) file: String,
+}
+
+/// Where records come from: parsed on the caller's thread, or ahead of it on a thread of
+/// their own ([`Records::read_ahead`]).
+enum Source {
+    Here(Box<Parser>),
+    Ahead(Ahead),
+}
+
+/// The csv reader over a file's text, and what it needs to name lines and to check the
+/// file at its end: the part of [`Records`] that may run on a thread of its own.
+struct Parser {
+    reader: csv::Reader<LineEnds<Box<dyn Read + Send>>>,
+    file: String,
     /// The file's path and what it was like when first read, checked again at its end.
     unchanged: Option<(PathBuf, Fingerprint)>,
 }
+
+/// Records parsed on another thread ([`Records::read_ahead`]), received in batches.
+struct Ahead {
+    batches: Receiver<Parsed>,
+    /// Batches read, handed back to be filled again (no allocation per record).
+    spare: SyncSender<Batch>,
+    batch: Batch,
+    /// The batch's next record.
+    next: usize,
+    /// The end or an error was received: no more records.
+    finished: bool,
+}
+
+/// Records parsed ahead, each with its line.
+#[derive(Default)]
+struct Batch {
+    records: Vec<csv::ByteRecord>,
+    lines: Vec<usize>,
+}
+
+/// What the reading thread sends: records, then the end or the error that stopped it.
+enum Parsed {
+    Records(Batch),
+    End,
+    Failed(ReadError),
+}
+
+/// Records parsed ahead per batch, and batches parsed ahead at most: a few hundred KB.
+pub(super) const AHEAD_RECORDS: usize = 256;
+pub(super) const AHEAD_BATCHES: usize = 4;
 
 /// A file's size and modification time: a file read in several passes (the first
 /// records, then each pass over the rest) must be the same file on each. An export still
@@ -221,11 +269,14 @@ impl Records {
             .buffer_capacity(capacity)
             .from_reader(LineEnds::new(source));
         Records {
-            reader,
+            source: Source::Here(Box::new(Parser {
+                reader,
+                file: file.clone(),
+                unchanged: None,
+            })),
             record: csv::ByteRecord::new(),
             lossy: false,
             file,
-            unchanged: None,
         }
     }
 
@@ -236,50 +287,79 @@ impl Records {
         }
     }
 
+    /// Parses the records on a thread of their own from here on, a few batches ahead of
+    /// the caller: a pass over a large file then reads and groups on two cores. Records,
+    /// lines and errors are the same, in the same order.
+    fn read_ahead(self) -> Result<Records, ReadError> {
+        let Records {
+            source,
+            record,
+            lossy,
+            file,
+        } = self;
+        let mut parser = match source {
+            Source::Here(parser) => parser,
+            ahead @ Source::Ahead(_) => {
+                return Ok(Records {
+                    source: ahead,
+                    record,
+                    lossy,
+                    file,
+                });
+            }
+        };
+        let (sender, batches) = std::sync::mpsc::sync_channel(AHEAD_BATCHES);
+        let (spare, spares) = std::sync::mpsc::sync_channel::<Batch>(AHEAD_BATCHES + 2);
+        std::thread::Builder::new()
+            .name("read".into())
+            .spawn(move || {
+                loop {
+                    let mut batch = spares.try_recv().unwrap_or_default();
+                    batch.lines.clear();
+                    let last = loop {
+                        let at = batch.lines.len();
+                        if at == AHEAD_RECORDS {
+                            break None;
+                        }
+                        if batch.records.len() == at {
+                            batch.records.push(csv::ByteRecord::new());
+                        }
+                        match parser.advance(&mut batch.records[at]) {
+                            Ok(Some(line)) => batch.lines.push(line),
+                            Ok(None) => break Some(Parsed::End),
+                            Err(e) => break Some(Parsed::Failed(e)),
+                        }
+                    };
+                    // The reader gone (it stopped early) stops this thread too.
+                    if !batch.lines.is_empty() && sender.send(Parsed::Records(batch)).is_err() {
+                        return;
+                    }
+                    if let Some(last) = last {
+                        let _ = sender.send(last);
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| io_error(&file, &e))?;
+        Ok(Records {
+            source: Source::Ahead(Ahead {
+                batches,
+                spare,
+                batch: Batch::default(),
+                next: 0,
+                finished: false,
+            }),
+            record,
+            lossy,
+            file,
+        })
+    }
+
     /// Reads the next record into `self.record`; its line, or `None` at the end.
     fn advance(&mut self) -> Result<Option<usize>, ReadError> {
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => {
-                if let Some((path, fingerprint)) = &self.unchanged {
-                    fingerprint.check(path, &self.file)?;
-                }
-                Ok(None)
-            }
-            Ok(true) => {
-                let offset = self.record.position().map_or(0, csv::Position::byte);
-                let line = self.reader.get_mut().line_at(offset);
-                let end = self.reader.position().byte();
-                if end - offset > MAX_RECORD {
-                    return Err(self.error(refused_long(line)));
-                }
-                self.reader.get_mut().record_start = end;
-                Ok(Some(line))
-            }
-            Err(e) => {
-                let refused = match e.kind() {
-                    csv::ErrorKind::Io(io) => io
-                        .get_ref()
-                        .and_then(|inner| inner.downcast_ref::<Refused>()),
-                    _ => None,
-                };
-                match refused {
-                    Some(Refused::Nul { line }) => Err(self.error(refused_nul(*line))),
-                    Some(Refused::Long) => {
-                        // The record being read, from its start.
-                        let offset = self.record.position().map_or(0, csv::Position::byte);
-                        let line = self.reader.get_mut().line_at(offset);
-                        Err(self.error(refused_long(line)))
-                    }
-                    None => {
-                        // I/O errors carry no position: name the line being read.
-                        let offset = e
-                            .position()
-                            .map_or_else(|| self.reader.position().byte(), csv::Position::byte);
-                        let line = self.reader.get_mut().line_at(offset);
-                        Err(self.error(format!("line {line}: cannot parse: {e}")))
-                    }
-                }
-            }
+        match &mut self.source {
+            Source::Here(parser) => parser.advance(&mut self.record),
+            Source::Ahead(ahead) => ahead.advance(&mut self.record, &self.file),
         }
     }
 
@@ -379,6 +459,101 @@ impl Records {
             }
         }
         Ok(Some(blank && row.is_blank()))
+    }
+}
+
+impl Ahead {
+    /// The next record parsed ahead, swapped into `record`; its line, or `None` at the end.
+    fn advance(
+        &mut self,
+        record: &mut csv::ByteRecord,
+        file: &str,
+    ) -> Result<Option<usize>, ReadError> {
+        loop {
+            if let Some(&line) = self.batch.lines.get(self.next) {
+                std::mem::swap(record, &mut self.batch.records[self.next]);
+                self.next += 1;
+                return Ok(Some(line));
+            }
+            if self.finished {
+                return Ok(None);
+            }
+            // A spare batch saves the thread allocating; none wanted, it is dropped.
+            let _ = self.spare.try_send(std::mem::take(&mut self.batch));
+            self.next = 0;
+            match self.batches.recv() {
+                Ok(Parsed::Records(batch)) => self.batch = batch,
+                Ok(Parsed::End) => self.finished = true,
+                Ok(Parsed::Failed(e)) => {
+                    self.finished = true;
+                    return Err(e);
+                }
+                // The thread ended without saying why: it panicked.
+                Err(_) => {
+                    self.finished = true;
+                    return Err(ReadError::Io {
+                        file: file.to_string(),
+                        message: "reading stopped unexpectedly".into(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Parser {
+    fn error(&self, message: String) -> ReadError {
+        ReadError::Format {
+            file: self.file.clone(),
+            message,
+        }
+    }
+
+    /// Reads the next record into `record`; its line, or `None` at the end.
+    fn advance(&mut self, record: &mut csv::ByteRecord) -> Result<Option<usize>, ReadError> {
+        match self.reader.read_byte_record(record) {
+            Ok(false) => {
+                if let Some((path, fingerprint)) = &self.unchanged {
+                    fingerprint.check(path, &self.file)?;
+                }
+                Ok(None)
+            }
+            Ok(true) => {
+                let offset = record.position().map_or(0, csv::Position::byte);
+                let line = self.reader.get_mut().line_at(offset);
+                let end = self.reader.position().byte();
+                if end - offset > MAX_RECORD {
+                    return Err(self.error(refused_long(line)));
+                }
+                self.reader.get_mut().record_start = end;
+                Ok(Some(line))
+            }
+            Err(e) => {
+                let refused = match e.kind() {
+                    csv::ErrorKind::Io(io) => io
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<Refused>()),
+                    _ => None,
+                };
+                match refused {
+                    Some(Refused::Nul { line }) => Err(self.error(refused_nul(*line))),
+                    Some(Refused::Long) => {
+                        // The record being read, from its start.
+                        let offset = record.position().map_or(0, csv::Position::byte);
+                        let line = self.reader.get_mut().line_at(offset);
+                        Err(self.error(refused_long(line)))
+                    }
+                    None => {
+                        // I/O errors carry no position: name the line being read.
+                        let offset = e
+                            .position()
+                            .map_or_else(|| self.reader.position().byte(), csv::Position::byte);
+                        let line = self.reader.get_mut().line_at(offset);
+                        Err(self.error(format!("line {line}: cannot parse: {e}")))
+                    }
+                }
+            }
+        }
     }
 }
 

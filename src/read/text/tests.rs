@@ -173,6 +173,31 @@ fn streams_crlf_blank_lines_and_multiline_fields_like_parse() {
     }
 }
 
+/// A pass parses its records on a thread of its own, in batches: records spanning many
+/// batches (with lines that a multi-line field or a blank line shifts) come in order
+/// with their lines, and a pass left midway stops without holding up the next.
+#[test]
+fn records_parsed_ahead_come_in_order_across_batches() {
+    let mut text = String::from("n;note\r\n");
+    for i in 0..(AHEAD_RECORDS * AHEAD_BATCHES * 3 + 17) {
+        match i % 7 {
+            0 => text.push_str(&format!("{i};\"two\r\nlines\"\r\n")),
+            3 => text.push_str(&format!("{i};x\r\n\r\n")),
+            _ => text.push_str(&format!("{i};é\r\n")),
+        }
+    }
+    assert_streams_like_read(text.as_bytes(), &ReadOptions::default());
+    let file = temp_file(text.as_bytes());
+    let prefix = read_prefix(file.path(), &ReadOptions::default(), |rows| rows.len() >= 2).unwrap();
+    let rest = prefix.rest.unwrap();
+    let mut left = rest.open().unwrap();
+    assert!(left.next_row().unwrap().is_some());
+    drop(left);
+    let rows = all_records(rest.open().unwrap());
+    assert_eq!(rows.len(), AHEAD_RECORDS * AHEAD_BATCHES * 3 + 17 - 1);
+    assert_eq!(rows.last().map(|r| r.line), Some(text.lines().count()));
+}
+
 #[test]
 fn streams_records_longer_than_every_buffer() {
     let long = "é".repeat(100_000);
