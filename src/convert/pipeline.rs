@@ -1,6 +1,8 @@
 //! The conversion's two threads ([`pipeline`]): one groups the rows into loans, the
 //! other builds, checks and writes them in export order ([`Batch`]); whichever is ahead
-//! takes over building loans, and loans travel between them in batches of eight.
+//! takes over building loans, and loans travel between them in batches of eight. (A
+//! streamed CSV's records are parsed ahead on a third thread: `Records::read_ahead` in
+//! `src/read/text/stream.rs`.)
 
 #[allow(clippy::wildcard_imports)]
 use super::*;

@@ -8,7 +8,8 @@
 //! A file is either read whole ([`read`]) or streamed ([`read_prefix`], then
 //! [`TextStream::open`] for each pass over the rest). Both give the same encoding,
 //! delimiter, rows and line numbers: the stream feeds the csv reader exactly the bytes
-//! [`parse`] would, only never holding more than a buffer of them.
+//! [`parse`] would, only never holding more than a buffer of them. Each pass parses its
+//! records on a thread of its own, a few batches ahead of the grouping.
 
 use std::collections::VecDeque;
 use std::fs::File;
