@@ -312,34 +312,7 @@ impl Records {
         let (spare, spares) = std::sync::mpsc::sync_channel::<Batch>(AHEAD_BATCHES + 2);
         std::thread::Builder::new()
             .name("read".into())
-            .spawn(move || {
-                loop {
-                    let mut batch = spares.try_recv().unwrap_or_default();
-                    batch.lines.clear();
-                    let last = loop {
-                        let at = batch.lines.len();
-                        if at == AHEAD_RECORDS {
-                            break None;
-                        }
-                        if batch.records.len() == at {
-                            batch.records.push(csv::ByteRecord::new());
-                        }
-                        match parser.advance(&mut batch.records[at]) {
-                            Ok(Some(line)) => batch.lines.push(line),
-                            Ok(None) => break Some(Parsed::End),
-                            Err(e) => break Some(Parsed::Failed(e)),
-                        }
-                    };
-                    // The reader gone (it stopped early) stops this thread too.
-                    if !batch.lines.is_empty() && sender.send(Parsed::Records(batch)).is_err() {
-                        return;
-                    }
-                    if let Some(last) = last {
-                        let _ = sender.send(last);
-                        return;
-                    }
-                }
-            })
+            .spawn(move || parse_ahead(&mut parser, &sender, &spares))
             .map_err(|e| io_error(&file, &e))?;
         Ok(Records {
             source: Source::Ahead(Ahead {
@@ -459,6 +432,38 @@ impl Records {
             }
         }
         Ok(Some(blank && row.is_blank()))
+    }
+}
+
+/// The reading thread of [`Records::read_ahead`]: parses batches of records (refilling
+/// batches handed back when there are some) and sends them, then the end or the error
+/// that stopped it. Returns early when the records are no longer wanted.
+fn parse_ahead(parser: &mut Parser, sender: &SyncSender<Parsed>, spares: &Receiver<Batch>) {
+    loop {
+        let mut batch = spares.try_recv().unwrap_or_default();
+        batch.lines.clear();
+        let last = loop {
+            let at = batch.lines.len();
+            if at == AHEAD_RECORDS {
+                break None;
+            }
+            if batch.records.len() == at {
+                batch.records.push(csv::ByteRecord::new());
+            }
+            match parser.advance(&mut batch.records[at]) {
+                Ok(Some(line)) => batch.lines.push(line),
+                Ok(None) => break Some(Parsed::End),
+                Err(e) => break Some(Parsed::Failed(e)),
+            }
+        };
+        // The reader gone (it stopped early) stops this thread too.
+        if !batch.lines.is_empty() && sender.send(Parsed::Records(batch)).is_err() {
+            return;
+        }
+        if let Some(last) = last {
+            let _ = sender.send(last);
+            return;
+        }
     }
 }
 
