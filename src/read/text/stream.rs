@@ -130,11 +130,9 @@ impl TextStream {
     /// Opens the file again and positions the reader after the prefix's records.
     pub fn open(&self) -> Result<Records, ReadError> {
         self.fingerprint.check(&self.path, &self.file)?;
-        let mut records = Records::open(&self.path, &self.file, self.decoding, self.delimiter)?;
-        if let Source::Here(parser) = &mut records.source {
-            parser.unchanged = Some((self.path.clone(), self.fingerprint));
-        }
-        let mut records = records.read_ahead()?;
+        let mut parser = Parser::open(&self.path, &self.file, self.decoding, self.delimiter)?;
+        parser.unchanged = Some((self.path.clone(), self.fingerprint));
+        let mut records = Records::read_ahead(parser, self.decoding.lossy())?;
         for _ in 0..self.skip {
             if records.advance()?.is_none() {
                 break;
@@ -240,92 +238,65 @@ impl Fingerprint {
 }
 
 impl Records {
+    /// Records parsed on the caller's thread.
     fn open(
         path: &Path,
         file: &str,
         decoding: Decoding,
         delimiter: u8,
     ) -> Result<Records, ReadError> {
-        let mut records = Records::new(
-            open_decoded(path, file, decoding)?,
-            delimiter,
-            STREAM_BUFFER,
+        let parser = Parser::open(path, file, decoding, delimiter)?;
+        Ok(Records::with_source(
+            Source::Here(Box::new(parser)),
+            decoding.lossy(),
             file.to_string(),
-        );
-        records.lossy = decoding.lossy();
-        Ok(records)
+        ))
     }
 
+    /// Records of any source (the tests' trickling readers and small buffers).
+    #[cfg(test)]
     pub(super) fn new(
         source: Box<dyn Read + Send>,
         delimiter: u8,
         capacity: usize,
         file: String,
     ) -> Records {
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .buffer_capacity(capacity)
-            .from_reader(LineEnds::new(source));
+        let parser = Parser::new(source, delimiter, capacity, file.clone());
+        Records::with_source(Source::Here(Box::new(parser)), false, file)
+    }
+
+    fn with_source(source: Source, lossy: bool, file: String) -> Records {
         Records {
-            source: Source::Here(Box::new(Parser {
-                reader,
-                file: file.clone(),
-                unchanged: None,
-            })),
+            source,
             record: csv::ByteRecord::new(),
-            lossy: false,
+            lossy,
             file,
         }
     }
 
     fn error(&self, message: String) -> ReadError {
-        ReadError::Format {
-            file: self.file.clone(),
-            message,
-        }
+        format_error(&self.file, message)
     }
 
-    /// Parses the records on a thread of their own from here on, a few batches ahead of
-    /// the caller: a pass over a large file then reads and groups on two cores. Records,
+    /// Records parsed by `parser` on a thread of its own, a few batches ahead of the
+    /// caller: a pass over a large file then reads and groups on two cores. Records,
     /// lines and errors are the same, in the same order.
-    fn read_ahead(self) -> Result<Records, ReadError> {
-        let Records {
-            source,
-            record,
-            lossy,
-            file,
-        } = self;
-        let mut parser = match source {
-            Source::Here(parser) => parser,
-            ahead @ Source::Ahead(_) => {
-                return Ok(Records {
-                    source: ahead,
-                    record,
-                    lossy,
-                    file,
-                });
-            }
-        };
+    fn read_ahead(mut parser: Parser, lossy: bool) -> Result<Records, ReadError> {
+        let file = parser.file.clone();
         let (sender, batches) = std::sync::mpsc::sync_channel(AHEAD_BATCHES);
         let (spare, spares) = std::sync::mpsc::sync_channel::<Batch>(AHEAD_BATCHES + 2);
         std::thread::Builder::new()
             .name("read".into())
             .spawn(move || parse_ahead(&mut parser, &sender, &spares))
             .map_err(|e| io_error(&file, &e))?;
-        Ok(Records {
-            source: Source::Ahead(Ahead {
-                batches,
-                spare,
-                batch: Batch::default(),
-                next: 0,
-                finished: false,
-            }),
-            record,
-            lossy,
-            file,
-        })
+        let ahead = Ahead {
+            batches,
+            spare,
+            batch: Batch::default(),
+            next: 0,
+            finished: false,
+        };
+        Ok(Records::with_source(Source::Ahead(ahead), lossy, file))
     }
 
     /// Reads the next record into `self.record`; its line, or `None` at the end.
@@ -435,6 +406,14 @@ impl Records {
     }
 }
 
+/// A record that cannot be read, in file `file`.
+fn format_error(file: &str, message: String) -> ReadError {
+    ReadError::Format {
+        file: file.to_string(),
+        message,
+    }
+}
+
 /// The reading thread of [`Records::read_ahead`]: parses batches of records (refilling
 /// batches handed back when there are some) and sends them, then the end or the error
 /// that stopped it. Returns early when the records are no longer wanted.
@@ -507,11 +486,37 @@ impl Ahead {
 }
 
 impl Parser {
-    fn error(&self, message: String) -> ReadError {
-        ReadError::Format {
-            file: self.file.clone(),
-            message,
+    fn open(
+        path: &Path,
+        file: &str,
+        decoding: Decoding,
+        delimiter: u8,
+    ) -> Result<Parser, ReadError> {
+        let source = open_decoded(path, file, decoding)?;
+        Ok(Parser::new(
+            source,
+            delimiter,
+            STREAM_BUFFER,
+            file.to_string(),
+        ))
+    }
+
+    fn new(source: Box<dyn Read + Send>, delimiter: u8, capacity: usize, file: String) -> Parser {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .buffer_capacity(capacity)
+            .from_reader(LineEnds::new(source));
+        Parser {
+            reader,
+            file,
+            unchanged: None,
         }
+    }
+
+    fn error(&self, message: String) -> ReadError {
+        format_error(&self.file, message)
     }
 
     /// Reads the next record into `record`; its line, or `None` at the end.
