@@ -130,9 +130,9 @@ impl TextStream {
     /// Opens the file again and positions the reader after the prefix's records.
     pub fn open(&self) -> Result<Records, ReadError> {
         self.fingerprint.check(&self.path, &self.file)?;
-        let mut parser = Parser::open(&self.path, &self.file, self.decoding, self.delimiter)?;
-        parser.unchanged = Some((self.path.clone(), self.fingerprint));
+        let parser = Parser::open(&self.path, &self.file, self.decoding, self.delimiter)?;
         let mut records = Records::read_ahead(parser, self.decoding.lossy())?;
+        records.unchanged = Some((self.path.clone(), self.fingerprint));
         for _ in 0..self.skip {
             if records.advance()?.is_none() {
                 break;
@@ -150,6 +150,10 @@ pub struct Records {
     /// Fields that are not UTF-8 get U+FFFD for their bad bytes instead of an error.
     pub(super) lossy: bool,
     pub(super) file: String,
+    /// The file's path and what it was like when first read, checked again when the
+    /// reader reaches its end (not when a thread parsing ahead does: the file must not
+    /// change until the last row is used).
+    unchanged: Option<(PathBuf, Fingerprint)>,
 }
 
 /// Where records come from: parsed on the caller's thread, or ahead of it on a thread of
@@ -159,13 +163,11 @@ enum Source {
     Ahead(Ahead),
 }
 
-/// The csv reader over a file's text, and what it needs to name lines and to check the
-/// file at its end: the part of [`Records`] that may run on a thread of its own.
+/// The csv reader over a file's text, and what it needs to name lines: the part of
+/// [`Records`] that may run on a thread of its own.
 struct Parser {
     reader: csv::Reader<LineEnds<Box<dyn Read + Send>>>,
     file: String,
-    /// The file's path and what it was like when first read, checked again at its end.
-    unchanged: Option<(PathBuf, Fingerprint)>,
 }
 
 /// Records parsed on another thread ([`Records::read_ahead`]), received in batches.
@@ -271,6 +273,7 @@ impl Records {
             record: csv::ByteRecord::new(),
             lossy,
             file,
+            unchanged: None,
         }
     }
 
@@ -301,10 +304,16 @@ impl Records {
 
     /// Reads the next record into `self.record`; its line, or `None` at the end.
     fn advance(&mut self) -> Result<Option<usize>, ReadError> {
-        match &mut self.source {
+        let line = match &mut self.source {
             Source::Here(parser) => parser.advance(&mut self.record),
             Source::Ahead(ahead) => ahead.advance(&mut self.record, &self.file),
+        }?;
+        if line.is_none()
+            && let Some((path, fingerprint)) = &self.unchanged
+        {
+            fingerprint.check(path, &self.file)?;
         }
+        Ok(line)
     }
 
     /// The next record as a row (blank ones included), or `None` at the end.
@@ -508,11 +517,7 @@ impl Parser {
             .delimiter(delimiter)
             .buffer_capacity(capacity)
             .from_reader(LineEnds::new(source));
-        Parser {
-            reader,
-            file,
-            unchanged: None,
-        }
+        Parser { reader, file }
     }
 
     fn error(&self, message: String) -> ReadError {
@@ -522,12 +527,7 @@ impl Parser {
     /// Reads the next record into `record`; its line, or `None` at the end.
     fn advance(&mut self, record: &mut csv::ByteRecord) -> Result<Option<usize>, ReadError> {
         match self.reader.read_byte_record(record) {
-            Ok(false) => {
-                if let Some((path, fingerprint)) = &self.unchanged {
-                    fingerprint.check(path, &self.file)?;
-                }
-                Ok(None)
-            }
+            Ok(false) => Ok(None),
             Ok(true) => {
                 let offset = record.position().map_or(0, csv::Position::byte);
                 let line = self.reader.get_mut().line_at(offset);
