@@ -57,7 +57,8 @@
 //!              inspect/template_writer.rs   the starter template, with its evidence
 //!              inspect/render.rs            the report in 80 columns
 //! other        blank.rs (template --blank), schedule.rs (schedule preview),
-//!              validate_cmd.rs (validate on files)
+//!              validate_cmd.rs (validate on files), crash.rs (panics: one line,
+//!              and one loan, draft or workbook fails, not the batch)
 //! ```
 //!
 //! Tests: unit tests sit beside the code (a `tests.rs` in a module's folder); the
@@ -69,6 +70,7 @@ pub mod annotate;
 pub mod blank;
 pub mod cli;
 pub mod convert;
+pub mod crash;
 pub mod dates;
 pub mod draft;
 pub mod emit;

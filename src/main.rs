@@ -7,5 +7,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    kiva_drafts::crash::install();
     std::process::exit(kiva_drafts::run(std::env::args_os()));
 }

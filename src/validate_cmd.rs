@@ -133,7 +133,10 @@ fn par_map<T: Send>(files: &[PathBuf], threads: usize, f: impl Fn(&PathBuf) -> T
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     })
 }
@@ -230,11 +233,34 @@ pub fn check(drafts: &[DraftFile], options: &validate::Options) -> Report {
 pub fn check_files(files: &[PathBuf], options: &validate::Options) -> Report {
     let keys = folder_keys(files);
     let checked = par_map(files, READERS, |p| {
-        let d = read_one(p, &keys);
-        let (findings, ids) = check_one(&d, options);
-        (d.key, d.path, findings, ids)
+        crate::crash::caught(|| {
+            let d = read_one(p, &keys);
+            let (findings, ids) = check_one(&d, options);
+            (d.key, d.path, findings, ids)
+        })
+        .unwrap_or_else(|panic| not_checked(p, &panic))
     });
     assemble(&checked, options)
+}
+
+/// A draft file whose reading or checking stopped on an internal error: an error
+/// finding of its own, so that the file is counted and the others are still checked.
+fn not_checked(path: &Path, panic: &str) -> Checked {
+    let key = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let finding = Finding {
+        draft: key.clone(),
+        file: Some(path.display().to_string()),
+        severity: Severity::Error,
+        rule: "internal-error",
+        field: String::new(),
+        message: crate::crash::failed(panic),
+        value: None,
+        sources: Vec::new(),
+    };
+    (key, path.to_path_buf(), vec![finding], None)
 }
 
 fn finding(d: &DraftFile, diagnostic: validate::Diagnostic) -> Finding {

@@ -71,7 +71,20 @@ pub(super) struct Draft {
 }
 
 /// Builds and checks a loan: the part of the work that does not depend on the others.
+/// A loan on which this stops with a bug (a panic) is a loan not converted, with an
+/// `internal-error` problem on its first row; the others go on.
 pub(super) fn prepare(
+    template: &Template,
+    options: &validate::Options,
+    complete: group::Complete,
+) -> Prepared {
+    let unbuilt = complete.unbuilt();
+    crate::crash::caught(|| build_and_check(template, options, complete)).unwrap_or_else(|panic| {
+        Prepared::Failed(unbuilt("internal-error", crate::crash::failed(&panic)))
+    })
+}
+
+fn build_and_check(
     template: &Template,
     options: &validate::Options,
     complete: group::Complete,

@@ -115,6 +115,35 @@ impl Complete {
     pub fn finish(self) -> Done {
         finish(self.pending, self.image_limit)
     }
+
+    /// The loan as one that could not be built because of `why` (an internal error):
+    /// made before [`Complete::finish`], so that its rows are still at hand when
+    /// building stops on a bug. The problem is placed on the loan's first row.
+    pub fn unbuilt(&self) -> impl FnOnce(&'static str, String) -> FailedLoan + use<> {
+        let (key, order, rows) = (
+            self.pending.key.clone(),
+            self.pending.order,
+            self.pending.rows.clone(),
+        );
+        move |rule, message| FailedLoan {
+            problems: rows
+                .first()
+                .map(|first| Problem {
+                    rule,
+                    origin: Origin {
+                        column: None,
+                        ..first.clone()
+                    },
+                    value: None,
+                    message,
+                })
+                .into_iter()
+                .collect(),
+            key,
+            order,
+            rows,
+        }
+    }
 }
 
 /// A loan built from its rows, or one that could not be.

@@ -28,3 +28,49 @@ fn paths_and_dates_are_written_as_format_writes_them() {
     let far = NaiveDate::from_ymd_opt(-5, 1, 1).unwrap();
     assert_eq!(iso_text(far), crate::dates::iso(far));
 }
+
+#[test]
+fn a_loan_that_cannot_be_built_keeps_its_key_order_and_every_row() {
+    let loans = crate::read::intern::source(crate::read::Source {
+        file: "loans.xlsx".into(),
+        sheet: Some("Loans".into()),
+    });
+    let schedule = crate::read::intern::source(crate::read::Source {
+        file: "loans.xlsx".into(),
+        sheet: Some("Schedule".into()),
+    });
+    let at = |source, row, column| Origin {
+        source,
+        row,
+        column,
+    };
+    let rows = vec![
+        at(loans, 6, Some("Amount")),
+        at(schedule, 12, None),
+        at(schedule, 13, None),
+    ];
+    let complete = Complete {
+        pending: Pending {
+            key: "000251".into(),
+            order: 2,
+            rows: rows.clone(),
+            ..Pending::default()
+        },
+        image_limit: 0,
+    };
+    let unbuilt = complete.unbuilt();
+    // What `finish` does with the loan does not change what was kept.
+    drop(complete);
+    let failed = unbuilt("internal-error", "stopped".into());
+    assert_eq!((failed.key.as_str(), failed.order), ("000251", 2));
+    assert_eq!(failed.rows, rows);
+    assert_eq!(
+        failed.problems,
+        vec![Problem {
+            rule: "internal-error",
+            origin: at(loans, 6, None),
+            value: None,
+            message: "stopped".into(),
+        }]
+    );
+}

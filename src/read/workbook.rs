@@ -11,7 +11,6 @@
 //! that names the formula.
 
 use std::io::{Read, Seek};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -89,15 +88,16 @@ pub fn sheet_names(path: &Path) -> Result<Vec<String>, ReadError> {
     guard(&file, || Ok(open(path, &file)?.sheet_names()))
 }
 
-/// Runs a reading step, turning a panic of the workbook reader into an error: a user
-/// gets a message (the panic's own is on stderr too), and a streamed sheet does not end
-/// early as if it had no more rows.
+/// Runs a reading step, turning a panic of the workbook reader into an error that
+/// names the file and the panic's message, so that a streamed sheet does not end early
+/// as if it had no more rows.
 fn guard<T>(file: &str, read: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
-    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|_| {
+    crate::crash::caught(read).unwrap_or_else(|panic| {
         Err(ReadError::Format {
             file: file.to_string(),
-            message: "not a readable workbook (the workbook reader failed on it: a damaged file?)"
-                .to_string(),
+            message: format!(
+                "not a readable workbook (the workbook reader failed on it: a damaged file? {panic})"
+            ),
         })
     })
 }

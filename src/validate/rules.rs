@@ -123,6 +123,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a draft file that is not valid JSON (validate)",
     ),
     (
+        "internal-error",
+        Severity::Error,
+        "a loan or draft file on which kiva-drafts stopped with a bug (the others went on)",
+    ),
+    (
         "currency-not-offered",
         Severity::Error,
         "currency not among the partner's (with a config cache)",
