@@ -81,6 +81,14 @@ fn folder_keys(files: &[PathBuf]) -> HashMap<PathBuf, HashMap<String, String>> {
     keys
 }
 
+/// A draft's key when its folder's summary does not list it: the file name without
+/// `.json`.
+fn file_key(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
 /// Reads and parses one draft file.
 fn read_one(path: &Path, keys: &HashMap<PathBuf, HashMap<String, String>>) -> DraftFile {
     let dir = path.parent().unwrap_or(Path::new(""));
@@ -91,11 +99,7 @@ fn read_one(path: &Path, keys: &HashMap<PathBuf, HashMap<String, String>>) -> Dr
     let key = keys
         .get(dir)
         .and_then(|k| k.get(&name).cloned())
-        .unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default()
-        });
+        .unwrap_or_else(|| file_key(path));
     let json = crate::emit::read_draft(path)
         .map_err(|e| e.to_string())
         .and_then(|bytes| {
@@ -222,8 +226,11 @@ pub fn check(drafts: &[DraftFile], options: &validate::Options) -> Report {
     let checked: Vec<Checked> = drafts
         .iter()
         .map(|d| {
-            let (findings, ids) = check_one(d, options);
-            (d.key.clone(), d.path.clone(), findings, ids)
+            crate::crash::caught(|| {
+                let (findings, ids) = check_one(d, options);
+                (d.key.clone(), d.path.clone(), findings, ids)
+            })
+            .unwrap_or_else(|panic| not_checked(&d.path, &panic))
         })
         .collect();
     assemble(&checked, options)
@@ -246,10 +253,7 @@ pub fn check_files(files: &[PathBuf], options: &validate::Options) -> Report {
 /// A draft file whose reading or checking stopped on an internal error: an error
 /// finding of its own, so that the file is counted and the others are still checked.
 fn not_checked(path: &Path, panic: &str) -> Checked {
-    let key = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let key = file_key(path);
     let finding = Finding {
         draft: key.clone(),
         file: Some(path.display().to_string()),
