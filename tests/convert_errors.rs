@@ -513,3 +513,58 @@ fn amounts_too_large_for_a_loan_fail_their_loan_without_overflow() {
     }
     assert_eq!(drafts(&out).len(), 4);
 }
+
+/// A comma inside an unquoted loan use (the loans file) and a note after a schedule
+/// row's last value (the schedule file, joined by loan key): each fails its loan with
+/// what is past the header, instead of a loan use cut at its comma and an activity
+/// read from the rest of it. The loans after them convert.
+#[test]
+fn values_past_the_header_of_a_loans_or_schedule_file_fail_their_loan() {
+    let dir = tempfile::tempdir().unwrap();
+    let loans = std::fs::read_to_string("samples/per-loan/loans.csv").unwrap();
+    let quoted = "\"To stock her grocery store with rice, sugar, cooking oil and canned goods.\"";
+    assert!(loans.contains(quoted));
+    let loans = loans.replace(
+        quoted,
+        "To stock her grocery store with rice, sugar and canned goods.",
+    );
+    let schedule = std::fs::read_to_string("samples/per-loan/schedule.csv").unwrap();
+    let row = "000270,3,";
+    let at = schedule.find(row).unwrap();
+    let end = at + schedule[at..].find('\n').unwrap();
+    let schedule = format!("{},paid late{}", &schedule[..end], &schedule[end..]);
+    let (loans_csv, schedule_csv) = (
+        dir.path().join("loans.csv"),
+        dir.path().join("schedule.csv"),
+    );
+    std::fs::write(&loans_csv, loans).unwrap();
+    std::fs::write(&schedule_csv, &schedule).unwrap();
+    let schedule_line = 1 + schedule[..at].matches('\n').count();
+    let out = dir.path().join("out");
+    let run = kiva(&[
+        "convert",
+        &arg(&loans_csv),
+        &arg(&schedule_csv),
+        "-t",
+        "templates/per-loan.toml",
+        "-o",
+        &arg(&out),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let advice = "Is a value with ',' in it not quoted? Then it was split in two, and the values after it are under the wrong columns: put such values in quotes (or export with another delimiter) and convert again";
+    assert_eq!(
+        run.stderr,
+        format!(
+            "kiva-drafts: error: loan '000263': {}, row 4: 'Grocery Store' is past the header's last column ('Activity', column I): the row has 10 values where the header has 9 columns. {advice}\n\
+             kiva-drafts: error: loan '000270': {}, row {schedule_line}: 'paid late' is past the header's last column ('Interest Due', column E): the row has 6 values where the header has 5 columns. {advice}\n",
+            loans_csv.display(),
+            schedule_csv.display()
+        )
+    );
+    let written = drafts(&out);
+    assert_eq!(
+        written.keys().collect::<Vec<_>>(),
+        vec!["000245.json", "000251.json", "000288.json", "000294.json"]
+    );
+}

@@ -454,3 +454,85 @@ fn rows_repeating_the_row_before_give_what_reading_them_in_full_gives() {
         );
     }
 }
+
+/// A value with the delimiter in it, not quoted, splits in two: the row has more values
+/// than the header has columns, and the values after the split are under the wrong
+/// columns. Such a row fails its loan, with what is past the header, whether the row is
+/// read in full or as a repeat of the row before (a note added at the end of an
+/// installment row changes no loan cell); a delimiter at the end of a line (an empty
+/// value past the header) is no problem. Every other loan converts.
+#[test]
+fn values_past_the_header_fail_their_loan_and_only_theirs() {
+    let (header, sample_loans) = sample();
+    let loans = copies(&sample_loans);
+    let mut lines = vec![header.clone()];
+    lines.extend(loans.iter().flatten().cloned());
+    let columns = header.split(';').count();
+    let purpose = 8;
+    assert_eq!(header.split(';').nth(purpose), Some("Objet du prêt"));
+    let key_of = |line: &str| line.split(';').next().unwrap().to_string();
+    // An installment row mid-loan with a note after its last value: read as a repeat.
+    lines[301].push_str(";payé en retard");
+    // A loan use with a semicolon in it, on the first row of a loan (read in full).
+    let first = (400..lines.len())
+        .find(|&i| key_of(&lines[i]) != key_of(&lines[i - 1]))
+        .unwrap();
+    let mut cells: Vec<String> = lines[first].split(';').map(str::to_string).collect();
+    cells[purpose] = cells[purpose].replacen(' ', "; ", 1);
+    lines[first] = cells.join(";");
+    assert_eq!(lines[first].split(';').count(), columns + 1);
+    // An empty value past the header, on another loan's row.
+    lines[515].push(';');
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write_csv(tmp.path(), "split", &lines);
+    let out = tmp.path().join("out");
+    let run = run_flat(&input, &out, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let s = summary(&out);
+    let rows: Vec<(String, u64)> = s["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["rule"] == "values-past-header")
+                .map(|p| {
+                    (
+                        e["loan_key"].as_str().unwrap().to_string(),
+                        p["row"].as_u64().unwrap(),
+                    )
+                })
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (key_of(&lines[301]), 302),
+            (key_of(&lines[first]), u64::try_from(first + 1).unwrap()),
+        ]
+    );
+    let expected = format!(
+        "loan '{}': {}, row 302: 'payé en retard' is past the header's last column ('Intérêts', column M): the row has 14 values where the header has 13 columns. Is a value with ';' in it not quoted? Then it was split in two, and the values after it are under the wrong columns: put such values in quotes (or export with another delimiter) and convert again",
+        key_of(&lines[301]),
+        input.display()
+    );
+    assert!(
+        run.stderr.contains(&expected),
+        "{expected}\nnot in\n{}",
+        run.stderr
+    );
+    // Every other loan is a draft, the one with an empty value past the header too.
+    let keys: Vec<String> = s["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["loan_key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(keys.len(), loans.len() - 2);
+    assert!(keys.contains(&key_of(&lines[515])));
+    // Every row is accounted for: read = the lines below the header.
+    assert_eq!(s["rows"]["read"], lines.len() - 1);
+}

@@ -680,3 +680,45 @@ fn every_fixture_gets_a_template_that_parses() {
         Template::parse(&std::fs::read_to_string(&t).unwrap()).unwrap();
     }
 }
+
+/// A CSV row with a value past the header's last column (a loan use with a comma in it,
+/// not quoted, split in two) is named, in the report and in its JSON, before `convert`
+/// fails that row's loan; a delimiter at the end of another line is not.
+#[test]
+fn rows_with_values_past_the_header_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let loans = std::fs::read_to_string("samples/per-loan/loans.csv").unwrap();
+    let quoted = "\"To stock her grocery store with rice, sugar, cooking oil and canned goods.\"";
+    let mut lines: Vec<String> = loans
+        .replace(
+            quoted,
+            "To stock her grocery store with rice, sugar and canned goods.",
+        )
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines[5].push(',');
+    let path = dir.path().join("loans.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let path = path.to_str().unwrap();
+    let run = inspect(&[path]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "  values past the header's last column on row 4: a value with ',' in it not\n    quoted, split in two? convert fails these rows' loans\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let report = inspect_json(&[path]);
+    assert_eq!(
+        report["files"][0]["sheets"][0]["rows_past_header"],
+        serde_json::json!([4])
+    );
+    let clean = inspect_json(&["samples/per-loan/loans.csv"]);
+    assert!(
+        clean["files"][0]["sheets"][0]
+            .get("rows_past_header")
+            .is_none()
+    );
+}

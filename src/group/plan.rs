@@ -178,6 +178,7 @@ impl<'a> Plan<'a> {
                 read += 1;
                 let row_origin = table.origin(row, None);
                 let mut problems = Vec::new();
+                past_header(table, row, &mut problems);
                 // Most rows of a flat export: another installment of the row before's loan
                 // and member.
                 if let Some(r) = repeat.as_ref().filter(|r| r.covers(stamped, &watched))
@@ -450,6 +451,7 @@ pub(super) fn join_schedule(
         let loan = &mut pending[at];
         loan.rows.push(origin);
         let mut problems = Vec::new();
+        past_header(table, row, &mut problems);
         loan.installments.extend(
             read_installment(bounds, table, row, None, &mut problems)
                 .map(|i| Installment::of(i, member)),

@@ -6,6 +6,56 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
+/// A loan whose row has values past the header's last column
+/// ([`Table::values_past_header`]) fails with this problem, which shows them: the row's
+/// values cannot be trusted (a loan use cut at its first comma, the activity read from
+/// the rest of it).
+#[inline]
+pub(super) fn past_header(table: &Table, row: &Row, problems: &mut Vec<Problem>) {
+    // Checked on every row: most have no value past the header.
+    if row.cells.len() > table.headers.len() {
+        past_header_problem(table, row, problems);
+    }
+}
+
+#[cold]
+fn past_header_problem(table: &Table, row: &Row, problems: &mut Vec<Problem>) {
+    let (Some(extra), Some(delimiter)) = (table.values_past_header(row), table.delimiter) else {
+        return;
+    };
+    let (name, delimiter) = match delimiter {
+        b'\t' => ("tab".to_string(), '\t'),
+        d => (format!("'{}'", char::from(d)), char::from(d)),
+    };
+    let width = table.headers.len();
+    let past: Vec<String> = extra
+        .iter()
+        .map(|cell| match cell {
+            Cell::Text(text) => text.clone(),
+            other => other.display(),
+        })
+        .collect();
+    let last = width
+        .checked_sub(1)
+        .map(|i| {
+            format!(
+                " ('{}', column {})",
+                table.headers[i],
+                crate::read::header::column_letter(i)
+            )
+        })
+        .unwrap_or_default();
+    problems.push(Problem {
+        rule: "values-past-header",
+        origin: table.origin(row, None),
+        value: Some(past.join(&delimiter.to_string())),
+        message: format!(
+            "is past the header's last column{last}: the row has {} values where the header has {width} columns. Is a value with {name} in it not quoted? Then it was split in two, and the values after it are under the wrong columns: put such values in quotes (or export with another delimiter) and convert again",
+            row.cells.len()
+        ),
+    });
+}
+
 #[derive(Default)]
 pub(super) struct Borrower {
     pub(super) key: Option<String>,

@@ -63,6 +63,9 @@ pub struct Sheet {
     pub totals: Vec<(usize, String)>,
     /// Row numbers of the data rows (totals excluded).
     pub data_lines: Vec<usize>,
+    /// Row numbers of the data rows with values past the header's last column
+    /// ([`Table::values_past_header`]), whose loans `convert` fails.
+    pub past_header: Vec<usize>,
     pub columns: Vec<Profile>,
 }
 
@@ -120,6 +123,10 @@ pub struct SheetReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_data_row: Option<usize>,
     pub totals_rows: Vec<TotalsRow>,
+    /// Data rows with values past the header's last column (text files): a value with
+    /// the delimiter in it, not quoted? `convert` fails their loans.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows_past_header: Vec<usize>,
     pub columns: Vec<ColumnReport>,
 }
 
@@ -188,6 +195,7 @@ fn analyse(
         table: None,
         totals: Vec::new(),
         data_lines: Vec::new(),
+        past_header: Vec::new(),
         columns: Vec::new(),
     };
     let Some(header) = layout::find_header(&grid.rows) else {
@@ -217,6 +225,11 @@ fn analyse(
         .collect();
     let data = &table.rows[..data_end];
     sheet.data_lines = data.iter().map(|r| r.line).collect();
+    sheet.past_header = data
+        .iter()
+        .filter(|r| table.values_past_header(r).is_some())
+        .map(|r| r.line)
+        .collect();
     sheet.columns = table
         .headers
         .iter()
@@ -343,6 +356,7 @@ pub fn inspect(
                     cells: cells.clone(),
                 })
                 .collect(),
+            rows_past_header: s.past_header.clone(),
             columns: s
                 .columns
                 .iter()

@@ -7,7 +7,7 @@
 //! Every line is at most [`WIDTH`] characters.
 
 use super::shape::{Constant, Mapping};
-use super::{ColumnReport, Inspection, SheetReport};
+use super::{ColumnReport, FileReport, Inspection, SheetReport};
 
 /// The terminal width the output fits.
 pub const WIDTH: usize = 80;
@@ -126,7 +126,8 @@ fn folded(sheet: &SheetReport) -> Vec<(usize, usize)> {
     runs
 }
 
-fn sheet_section(out: &mut String, file: &str, s: &SheetReport) {
+fn sheet_section(out: &mut String, f: &FileReport, s: &SheetReport) {
+    let (file, delimiter) = (f.file.as_str(), f.delimiter.as_deref());
     let title = match &s.sheet {
         Some(name) => format!("Sheet {name}"),
         None => file.to_string(),
@@ -160,6 +161,25 @@ fn sheet_section(out: &mut String, file: &str, s: &SheetReport) {
         "  ",
         "    ",
     );
+    if !s.rows_past_header.is_empty() {
+        let rows = &s.rows_past_header;
+        let shown: Vec<String> = rows.iter().take(10).map(ToString::to_string).collect();
+        let more = match rows.len() {
+            n if n > 10 => format!(" and {} more", n - 10),
+            _ => String::new(),
+        };
+        let delimiter = delimiter.map_or_else(String::new, |d| format!(" with '{d}' in it"));
+        push_wrapped(
+            out,
+            &format!(
+                "values past the header's last column on row{} {}{more}: a value{delimiter} not quoted, split in two? convert fails these rows' loans",
+                if rows.len() == 1 { "" } else { "s" },
+                shown.join(", ")
+            ),
+            "  ",
+            "    ",
+        );
+    }
     for t in &s.totals_rows {
         out.push_str(&fit(&format!("  totals row {}: {}", t.row, t.cells), WIDTH));
         out.push('\n');
@@ -256,7 +276,7 @@ pub fn human(inspection: &Inspection) -> String {
         }
         for s in &f.sheets {
             out.push('\n');
-            sheet_section(&mut out, &f.file, s);
+            sheet_section(&mut out, f, s);
         }
         out.push('\n');
     }

@@ -320,6 +320,17 @@ pub(crate) enum Stream {
 }
 
 impl Table {
+    /// A text file's row's values past the header's last column, when one is not blank:
+    /// a value with the delimiter in it, not quoted, split in two (and every value after
+    /// it moved one column right). A delimiter at the end of each line (blank values
+    /// past the header) is not one; neither is a workbook's cell beside the table (no
+    /// delimiter splits cells there, and a note typed beside the table is common).
+    pub fn values_past_header<'r>(&self, row: &'r Row) -> Option<&'r [Cell]> {
+        self.delimiter?;
+        let extra = row.cells.get(self.headers.len()..)?;
+        (!extra.iter().all(Cell::is_blank)).then_some(extra)
+    }
+
     pub fn origin(&self, row: &Row, column: Option<usize>) -> Origin {
         Origin {
             source: self.source,

@@ -123,6 +123,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a draft file that is not valid JSON (validate)",
     ),
     (
+        "values-past-header",
+        Severity::Error,
+        "a CSV row with values past the header's last column (a value with the delimiter in it, not quoted?)",
+    ),
+    (
         "internal-error",
         Severity::Error,
         "a loan or draft file on which kiva-drafts stopped with a bug (the others went on)",
