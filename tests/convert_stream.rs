@@ -455,6 +455,28 @@ fn rows_repeating_the_row_before_give_what_reading_them_in_full_gives() {
     }
 }
 
+/// The (loan key, row) of each problem of `rule` in a summary.
+fn broken_by(s: &serde_json::Value, rule: &str) -> Vec<(String, u64)> {
+    s["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["rule"] == rule)
+                .map(|p| {
+                    (
+                        e["loan_key"].as_str().unwrap().to_string(),
+                        p["row"].as_u64().unwrap(),
+                    )
+                })
+        })
+        .collect()
+}
+
 /// A value with the delimiter in it, not quoted, splits in two: the row has more values
 /// than the header has columns, and the values after the split are under the wrong
 /// columns. Such a row fails its loan, with what is past the header, whether the row is
@@ -489,24 +511,7 @@ fn values_past_the_header_fail_their_loan_and_only_theirs() {
     let run = run_flat(&input, &out, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let s = summary(&out);
-    let rows: Vec<(String, u64)> = s["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|e| {
-            e["problems"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|p| p["rule"] == "values-past-header")
-                .map(|p| {
-                    (
-                        e["loan_key"].as_str().unwrap().to_string(),
-                        p["row"].as_u64().unwrap(),
-                    )
-                })
-        })
-        .collect();
+    let rows = broken_by(&s, "values-past-header");
     assert_eq!(
         rows,
         vec![
@@ -535,4 +540,83 @@ fn values_past_the_header_fail_their_loan_and_only_theirs() {
     assert!(keys.contains(&key_of(&lines[515])));
     // Every row is accounted for: read = the lines below the header.
     assert_eq!(s["rows"]["read"], lines.len() - 1);
+}
+
+/// A line break in a loan use that is not quoted cuts its row in two: two short rows
+/// whose values add up to one more than the header's columns. Both halves' loans fail
+/// with `row-cut` (the first half's would have had its loan use cut short), whether the
+/// cut row is in the middle of its loan (whose key comes back after the second half, so
+/// the file is read twice) or is its loan's last row (which the second reading ends
+/// there). The other loans convert, and every row is accounted for.
+#[test]
+fn a_row_cut_by_a_line_break_fails_both_halves_loans() {
+    let (header, sample_loans) = sample();
+    let loans = copies(&sample_loans);
+    let mut lines = vec![header.clone()];
+    lines.extend(loans.iter().flatten().cloned());
+    let purpose = 8;
+    let key_of = |line: &str| line.split(';').next().unwrap().to_string();
+    let cut = |line: &str| {
+        let mut cells: Vec<String> = line.split(';').map(str::to_string).collect();
+        let space = cells[purpose].find(' ').unwrap();
+        cells[purpose].replace_range(space..=space, "\r\n");
+        cells.join(";")
+    };
+    // Mid-loan: the row after it is of the same loan.
+    let middle = 301;
+    assert_eq!(key_of(&lines[middle]), key_of(&lines[middle + 1]));
+    // A loan's last row.
+    let last = (500..lines.len() - 1)
+        .find(|&i| key_of(&lines[i]) != key_of(&lines[i + 1]))
+        .unwrap();
+    let (middle_key, last_key) = (key_of(&lines[middle]), key_of(&lines[last]));
+    lines[middle] = cut(&lines[middle]);
+    lines[last] = cut(&lines[last]);
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write_csv(tmp.path(), "cut", &lines);
+    let out = tmp.path().join("out");
+    let run = run_flat(&input, &out, &["--quiet"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let s = summary(&out);
+    let mut cuts = broken_by(&s, "row-cut");
+    cuts.sort_by_key(|c| c.1);
+    // The file's rows: each line above a cut row moves the rows below it down by one.
+    let row = |i: usize, before: u64| u64::try_from(i + 1).unwrap() + before;
+    let first_halves: Vec<(String, u64)> = cuts
+        .iter()
+        .filter(|c| c.0 == middle_key || c.0 == last_key)
+        .cloned()
+        .collect();
+    assert_eq!(
+        first_halves,
+        vec![
+            (middle_key.clone(), row(middle, 0)),
+            (last_key.clone(), row(last, 1))
+        ],
+        "{cuts:?}"
+    );
+    // The second halves: a loan keyed by the rest of the loan use, failed too.
+    assert_eq!(cuts.len(), 4, "{cuts:?}");
+    assert_eq!(cuts[1].1, row(middle, 1));
+    assert_eq!(cuts[3].1, row(last, 2));
+    let message = format!(
+        "rows {} and {} look like one row cut in two by a line break in a value that is not quoted: they have 9 and 5 values where the header has 13 columns (the value cut in two counted twice). Put that value in quotes (or remove the line break) and convert again",
+        row(middle, 0),
+        row(middle, 1)
+    );
+    assert!(
+        run.stderr.contains(&message),
+        "{message}\nnot in\n{}",
+        run.stderr
+    );
+    let keys: Vec<&str> = s["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["loan_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), loans.len() - 2);
+    assert!(!keys.contains(&middle_key.as_str()) && !keys.contains(&last_key.as_str()));
+    // Every row is accounted for: the lines below the header, two more for the cuts.
+    assert_eq!(s["rows"]["read"], lines.len() - 1 + 2);
 }

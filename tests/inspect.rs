@@ -722,3 +722,35 @@ fn rows_with_values_past_the_header_are_named() {
             .is_none()
     );
 }
+
+/// Two rows that look like one cut by a line break in a loan use that is not quoted
+/// are named in the report and its JSON.
+#[test]
+fn a_row_cut_by_a_line_break_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let loans = std::fs::read_to_string("samples/per-loan/loans.csv").unwrap();
+    let quoted = "\"To stock her grocery store with rice, sugar, cooking oil and canned goods.\"";
+    let path = dir.path().join("loans.csv");
+    std::fs::write(
+        &path,
+        loans.replace(
+            quoted,
+            "To stock her grocery store\nwith rice and canned goods.",
+        ),
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let run = inspect(&[path]);
+    assert!(
+        run.stdout.contains(
+            "  rows 4 and 5 look like one row cut by a line break in a value that is not\n    quoted: both are short, and together they hold one value more than the\n    header has columns; quote the value or remove the line break\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let report = inspect_json(&[path]);
+    assert_eq!(
+        report["files"][0]["sheets"][0]["rows_cut"],
+        serde_json::json!([[4, 5]])
+    );
+}

@@ -105,8 +105,14 @@ impl<'a> Plan<'a> {
                 .data_rows_keeping(Some(&columns))
                 .map_err(GroupError::Read)?;
             let mut keys = Reuse::default();
+            let mut cuts = Cuts::default();
             while let Some(row) = rows.next_row() {
                 let row = row.map_err(GroupError::Read)?;
+                // A row cut in two keeps the first half's loan open to the second half,
+                // where the pass finds the cut.
+                if let Some(first) = cuts.check(table, row).and_then(|cut| cut.first_key) {
+                    last.insert(first, ordinal);
+                }
                 let mut problems = Vec::new();
                 let key = row_key_reused(
                     &mut keys,
@@ -118,6 +124,7 @@ impl<'a> Plan<'a> {
                     &mut problems,
                 );
                 if let RowKey::Key { key, .. } = key {
+                    cuts.keyed(key);
                     match last.get_mut(key.as_str()) {
                         Some(at) => *at = ordinal,
                         None => {
@@ -170,6 +177,7 @@ impl<'a> Plan<'a> {
             let mut read = 0usize;
             let watched = Repeat::watched(b);
             let mut repeat: Option<Repeat> = None;
+            let mut cuts = Cuts::default();
             while let Some(row) = rows.next_stamped_row() {
                 let stamped = row.map_err(GroupError::Read)?;
                 let row = stamped.row;
@@ -179,11 +187,27 @@ impl<'a> Plan<'a> {
                 let row_origin = table.origin(row, None);
                 let mut problems = Vec::new();
                 past_header(table, row, &mut problems);
+                if let Some(cut) = cuts.check(table, row) {
+                    // The first half's loan is still open: a second pass ends it here
+                    // (`last_rows` found the cut too).
+                    if let Some(key) = cut.first_key
+                        && let Some(first) = pending.get_mut(&key)
+                    {
+                        first.problems.push(cut.first);
+                        if first.ends_at == Some(this)
+                            && let Some(p) = pending.remove(&key)
+                        {
+                            hand_over(done, p)?;
+                        }
+                    }
+                    problems.push(cut.second);
+                }
                 // Most rows of a flat export: another installment of the row before's loan
                 // and member.
                 if let Some(r) = repeat.as_ref().filter(|r| r.covers(stamped, &watched))
                     && let Some(loan) = pending.get_mut(r.key.as_str())
                 {
+                    cuts.keyed(&r.key);
                     loan.rows.push(row_origin);
                     add_installments(
                         loan,
@@ -216,7 +240,10 @@ impl<'a> Plan<'a> {
                     RowKey::Key {
                         key,
                         from_group_key,
-                    } => (key.as_str(), *from_group_key),
+                    } => {
+                        cuts.keyed(key);
+                        (key.as_str(), *from_group_key)
+                    }
                     RowKey::Ignored(reason) => {
                         counts.ignored.push(IgnoredRow {
                             origin: row_origin,

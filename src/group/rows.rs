@@ -56,6 +56,86 @@ fn past_header_problem(table: &Table, row: &Row, problems: &mut Vec<Problem>) {
     });
 }
 
+/// Finds rows cut in two by a line break in a value that is not quoted
+/// ([`Table::cut_in_two`]). The first half's loan would have had a loan use cut short and
+/// its last cells empty, the second half a loan of its own keyed by the rest of the
+/// value: both fail instead.
+#[derive(Default)]
+pub(super) struct Cuts {
+    /// The row before, when it was short.
+    short: Option<Short>,
+}
+
+struct Short {
+    line: usize,
+    values: usize,
+    /// Its loan, once known.
+    key: Option<String>,
+}
+
+/// A row cut in two: the problem of each half, and the first half's loan key.
+pub(super) struct Cut {
+    pub(super) first_key: Option<String>,
+    pub(super) first: Problem,
+    pub(super) second: Problem,
+}
+
+impl Cuts {
+    /// Checks `row` against the row before it.
+    #[inline]
+    pub(super) fn check(&mut self, table: &Table, row: &Row) -> Option<Cut> {
+        let short = table.delimiter.is_some() && row.cells.len() < table.headers.len();
+        if !short && self.short.is_none() {
+            return None;
+        }
+        self.cut(table, row, short)
+    }
+
+    #[cold]
+    fn cut(&mut self, table: &Table, row: &Row, short: bool) -> Option<Cut> {
+        let width = table.headers.len();
+        let values = row.cells.len();
+        let before = self.short.take();
+        if short {
+            self.short = Some(Short {
+                line: row.line,
+                values,
+                key: None,
+            });
+        }
+        let before = before.filter(|b| table.cut_in_two((b.line, b.values), (row.line, values)))?;
+        // The second half pairs with no row after it.
+        self.short = None;
+        let message = format!(
+            "rows {} and {} look like one row cut in two by a line break in a value that is not quoted: they have {} and {values} values where the header has {width} columns (the value cut in two counted twice). Put that value in quotes (or remove the line break) and convert again",
+            before.line, row.line, before.values
+        );
+        let problem = |line| Problem {
+            rule: "row-cut",
+            origin: Origin {
+                source: table.source,
+                row: line,
+                column: None,
+            },
+            value: None,
+            message: message.clone(),
+        };
+        Some(Cut {
+            first_key: before.key,
+            first: problem(before.line),
+            second: problem(row.line),
+        })
+    }
+
+    /// Notes the loan of the row just checked, when it was short.
+    #[inline]
+    pub(super) fn keyed(&mut self, key: &str) {
+        if let Some(short) = &mut self.short {
+            short.key = Some(key.to_string());
+        }
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Borrower {
     pub(super) key: Option<String>,

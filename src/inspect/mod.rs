@@ -66,7 +66,23 @@ pub struct Sheet {
     /// Row numbers of the data rows with values past the header's last column
     /// ([`Table::values_past_header`]), whose loans `convert` fails.
     pub past_header: Vec<usize>,
+    /// Pairs of data rows (their row numbers) that look like one row cut in two by a
+    /// line break in a value that is not quoted ([`cut_rows`]).
+    pub cut: Vec<(usize, usize)>,
     pub columns: Vec<Profile>,
+}
+
+/// Consecutive rows that look like one row cut in two ([`Table::cut_in_two`]).
+fn cut_rows(table: &Table, rows: &[Row]) -> Vec<(usize, usize)> {
+    rows.windows(2)
+        .filter(|pair| {
+            table.cut_in_two(
+                (pair[0].line, pair[0].cells.len()),
+                (pair[1].line, pair[1].cells.len()),
+            )
+        })
+        .map(|pair| (pair[0].line, pair[1].line))
+        .collect()
 }
 
 impl Sheet {
@@ -127,6 +143,10 @@ pub struct SheetReport {
     /// the delimiter in it, not quoted? `convert` fails their loans.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rows_past_header: Vec<usize>,
+    /// Pairs of consecutive rows that look like one row cut by a line break in a value
+    /// that is not quoted (text files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows_cut: Vec<(usize, usize)>,
     pub columns: Vec<ColumnReport>,
 }
 
@@ -196,6 +216,7 @@ fn analyse(
         totals: Vec::new(),
         data_lines: Vec::new(),
         past_header: Vec::new(),
+        cut: Vec::new(),
         columns: Vec::new(),
     };
     let Some(header) = layout::find_header(&grid.rows) else {
@@ -230,6 +251,7 @@ fn analyse(
         .filter(|r| table.values_past_header(r).is_some())
         .map(|r| r.line)
         .collect();
+    sheet.cut = cut_rows(&table, data);
     sheet.columns = table
         .headers
         .iter()
@@ -357,6 +379,7 @@ pub fn inspect(
                 })
                 .collect(),
             rows_past_header: s.past_header.clone(),
+            rows_cut: s.cut.clone(),
             columns: s
                 .columns
                 .iter()

@@ -180,6 +180,16 @@ fn sheet_section(out: &mut String, f: &FileReport, s: &SheetReport) {
             "    ",
         );
     }
+    for (a, b) in &s.rows_cut {
+        push_wrapped(
+            out,
+            &format!(
+                "rows {a} and {b} look like one row cut by a line break in a value that is not quoted: both are short, and together they hold one value more than the header has columns; quote the value or remove the line break"
+            ),
+            "  ",
+            "    ",
+        );
+    }
     for t in &s.totals_rows {
         out.push_str(&fit(&format!("  totals row {}: {}", t.row, t.cells), WIDTH));
         out.push('\n');

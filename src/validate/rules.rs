@@ -128,6 +128,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a CSV row with values past the header's last column (a value with the delimiter in it, not quoted?)",
     ),
     (
+        "row-cut",
+        Severity::Error,
+        "two CSV rows that look like one cut by a line break in a value that is not quoted",
+    ),
+    (
         "internal-error",
         Severity::Error,
         "a loan or draft file on which kiva-drafts stopped with a bug (the others went on)",
