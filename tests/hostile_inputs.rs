@@ -483,6 +483,27 @@ fn zip_bomb_that_lies_about_its_size_stops_at_the_size_it_declares() {
 
 // ---------------------------------------------------------------------------------------
 
+/// An xlsb on which calamine panics (`no entry found for key` in its xlsb reader; found
+/// by fuzzing, `fuzz/regressions/workbook/xlsb-calamine-panic-xlsb-312-caught`): one line
+/// that names the file and what the reader said, exit 2, and no panic message of Rust's.
+#[test]
+fn xlsb_the_workbook_reader_panics_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.xlsb");
+    let finding = root().join("fuzz/regressions/workbook/xlsb-calamine-panic-xlsb-312-caught");
+    // The harness's first byte picks options; the file is the rest.
+    std::fs::write(&path, &std::fs::read(finding).unwrap()[1..]).unwrap();
+    refused(
+        &[&path],
+        PER_LOAN,
+        &format!(
+            "{}: not a readable workbook (the workbook reader failed on it: a damaged file? no entry found for key)",
+            path.display()
+        ),
+        40.0,
+    );
+}
+
 #[test]
 fn truncated_xlsx() {
     let dir = tempfile::tempdir().unwrap();
