@@ -600,7 +600,7 @@ fn a_row_cut_by_a_line_break_fails_both_halves_loans() {
     assert_eq!(cuts[1].1, row(middle, 1));
     assert_eq!(cuts[3].1, row(last, 2));
     let message = format!(
-        "rows {} and {} look like one row cut in two by a line break in a value that is not quoted: they have 9 and 5 values where the header has 13 columns (the value cut in two counted twice). Put that value in quotes (or remove the line break) and convert again",
+        "rows {} and {} look like one row cut in two by a line break in a value that is not quoted: they have 9 and 5 values where the header has 13 columns (the value cut in two counted twice). Put that value in quotes (or remove its line breaks) and convert again",
         row(middle, 0),
         row(middle, 1)
     );

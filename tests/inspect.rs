@@ -723,34 +723,73 @@ fn rows_with_values_past_the_header_are_named() {
     );
 }
 
-/// Two rows that look like one cut by a line break in a loan use that is not quoted
-/// are named in the report and its JSON.
+/// Rows that look like one cut by line breaks in a loan use that is not quoted are named
+/// in the report and its JSON: two short rows whose values add up to one more than the
+/// header's columns, or, for a loan use in paragraphs (a blank line between them), a
+/// short row, a row holding one value only, and the last part. `convert` fails each
+/// part's loan, with the rows in its message.
 #[test]
-fn a_row_cut_by_a_line_break_is_named() {
+fn a_row_cut_by_line_breaks_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let loans = std::fs::read_to_string("samples/per-loan/loans.csv").unwrap();
     let quoted = "\"To stock her grocery store with rice, sugar, cooking oil and canned goods.\"";
-    let path = dir.path().join("loans.csv");
-    std::fs::write(
-        &path,
-        loans.replace(
-            quoted,
+    for (name, broken, rows, text) in [
+        (
+            "two",
             "To stock her grocery store\nwith rice and canned goods.",
+            serde_json::json!([[4, 5]]),
+            "  rows 4 and 5 look like one row cut by a line break in a value that is not\n    quoted: quote the value or remove its line breaks (convert fails these rows'\n    loans)\n",
         ),
-    )
-    .unwrap();
-    let path = path.to_str().unwrap();
-    let run = inspect(&[path]);
-    assert!(
-        run.stdout.contains(
-            "  rows 4 and 5 look like one row cut by a line break in a value that is not\n    quoted: both are short, and together they hold one value more than the\n    header has columns; quote the value or remove the line break\n"
+        (
+            "paragraphs",
+            "To stock her grocery store\n\nwith rice\nand canned goods.",
+            serde_json::json!([[4, 6, 7]]),
+            "  rows 4, 6 and 7 look like one row cut by a line break in a value that is not\n    quoted: quote the value or remove its line breaks (convert fails these rows'\n    loans)\n",
         ),
-        "{}",
-        run.stdout
-    );
-    let report = inspect_json(&[path]);
-    assert_eq!(
-        report["files"][0]["sheets"][0]["rows_cut"],
-        serde_json::json!([[4, 5]])
-    );
+    ] {
+        let path = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&path, loans.replace(quoted, broken)).unwrap();
+        let path = path.to_str().unwrap();
+        let run = inspect(&[path]);
+        assert!(run.stdout.contains(text), "{name}: {}", run.stdout);
+        let report = inspect_json(&[path]);
+        assert_eq!(report["files"][0]["sheets"][0]["rows_cut"], rows, "{name}");
+        let out = dir.path().join(format!("{name}-drafts"));
+        let run = convert(
+            &[path, "samples/per-loan/schedule.csv"],
+            "templates/per-loan.toml",
+            &out,
+        );
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        let failed: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.contains("a value that is not quoted"))
+            .collect();
+        assert_eq!(
+            failed.len(),
+            rows[0].as_array().unwrap().len(),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(
+            failed[0].starts_with("kiva-drafts: error: loan '000263': "),
+            "{name}: {}",
+            run.stderr
+        );
+        // The other five loans convert.
+        assert_eq!(
+            std::fs::read_dir(&out)
+                .unwrap()
+                .filter(|e| e
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("000"))
+                .count(),
+            5,
+            "{name}"
+        );
+    }
 }

@@ -44,6 +44,7 @@ use keys::*;
 pub use plan::Plan;
 #[allow(clippy::wildcard_imports)]
 use rows::*;
+pub use rows::{Cut, Cuts};
 #[allow(clippy::wildcard_imports)]
 use terms::*;
 

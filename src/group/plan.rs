@@ -110,7 +110,11 @@ impl<'a> Plan<'a> {
                 let row = row.map_err(GroupError::Read)?;
                 // A row cut in two keeps the first half's loan open to the second half,
                 // where the pass finds the cut.
-                if let Some(first) = cuts.check(table, row).and_then(|cut| cut.first_key) {
+                if let Some(first) = cuts
+                    .check(table, row)
+                    .and_then(|cut| cut.first)
+                    .and_then(|(key, _)| key)
+                {
                     last.insert(first, ordinal);
                 }
                 let mut problems = Vec::new();
@@ -188,19 +192,19 @@ impl<'a> Plan<'a> {
                 let mut problems = Vec::new();
                 past_header(table, row, &mut problems);
                 if let Some(cut) = cuts.check(table, row) {
-                    // The first half's loan is still open: a second pass ends it here
+                    // The first part's loan is still open: a second pass ends it here
                     // (`last_rows` found the cut too).
-                    if let Some(key) = cut.first_key
+                    if let Some((Some(key), problem)) = cut.first
                         && let Some(first) = pending.get_mut(&key)
                     {
-                        first.problems.push(cut.first);
+                        first.problems.push(problem);
                         if first.ends_at == Some(this)
                             && let Some(p) = pending.remove(&key)
                         {
                             hand_over(done, p)?;
                         }
                     }
-                    problems.push(cut.second);
+                    problems.push(cut.this);
                 }
                 // Most rows of a flat export: another installment of the row before's loan
                 // and member.

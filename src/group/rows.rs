@@ -56,36 +56,49 @@ fn past_header_problem(table: &Table, row: &Row, problems: &mut Vec<Problem>) {
     });
 }
 
-/// Finds rows cut in two by a line break in a value that is not quoted
-/// ([`Table::cut_in_two`]). The first half's loan would have had a loan use cut short and
-/// its last cells empty, the second half a loan of its own keyed by the rest of the
-/// value: both fail instead.
+/// Finds rows cut by a line break in a value that is not quoted ([`Table::cut_in_two`]):
+/// the first part's loan would have had a loan use cut short and its last cells empty,
+/// each later part a loan of its own keyed by the rest of the value: all fail instead.
+/// A value with several line breaks (a description in paragraphs) leaves rows that hold
+/// one value only between the first part and the last; a row that holds one value only
+/// right below a short row is taken as such a part at once (no loan row holds its key
+/// and nothing else), and the rows after it as long as they are too.
 #[derive(Default)]
-pub(super) struct Cuts {
-    /// The row before, when it was short.
-    short: Option<Short>,
+pub struct Cuts {
+    state: State,
 }
 
-struct Short {
+#[derive(Default)]
+enum State {
+    #[default]
+    Idle,
+    /// The row before was short: it may be a cut row's first part.
+    Short(Part),
+    /// A cut row found, whose parts may go on (rows holding one value only, then the
+    /// last part): its first part.
+    Cut(Part),
+}
+
+struct Part {
     line: usize,
     values: usize,
     /// Its loan, once known.
     key: Option<String>,
 }
 
-/// A row cut in two: the problem of each half, and the first half's loan key.
-pub(super) struct Cut {
-    pub(super) first_key: Option<String>,
-    pub(super) first: Problem,
-    pub(super) second: Problem,
+/// A row found cut: the problem of this part, and that of the first part with its loan
+/// key when this part is the one that shows the cut.
+pub struct Cut {
+    pub first: Option<(Option<String>, Problem)>,
+    pub this: Problem,
 }
 
 impl Cuts {
-    /// Checks `row` against the row before it.
+    /// Checks `row` against the rows before it.
     #[inline]
-    pub(super) fn check(&mut self, table: &Table, row: &Row) -> Option<Cut> {
+    pub fn check(&mut self, table: &Table, row: &Row) -> Option<Cut> {
         let short = table.delimiter.is_some() && row.cells.len() < table.headers.len();
-        if !short && self.short.is_none() {
+        if !short && matches!(self.state, State::Idle) {
             return None;
         }
         self.cut(table, row, short)
@@ -95,22 +108,9 @@ impl Cuts {
     fn cut(&mut self, table: &Table, row: &Row, short: bool) -> Option<Cut> {
         let width = table.headers.len();
         let values = row.cells.len();
-        let before = self.short.take();
-        if short {
-            self.short = Some(Short {
-                line: row.line,
-                values,
-                key: None,
-            });
-        }
-        let before = before.filter(|b| table.cut_in_two((b.line, b.values), (row.line, values)))?;
-        // The second half pairs with no row after it.
-        self.short = None;
-        let message = format!(
-            "rows {} and {} look like one row cut in two by a line break in a value that is not quoted: they have {} and {values} values where the header has {width} columns (the value cut in two counted twice). Put that value in quotes (or remove the line break) and convert again",
-            before.line, row.line, before.values
-        );
-        let problem = |line| Problem {
+        // One value only, in a table of three columns or more: not a whole row.
+        let lone = values == 1 && width > 2;
+        let problem = |line, message: &str| Problem {
             rule: "row-cut",
             origin: Origin {
                 source: table.source,
@@ -118,20 +118,78 @@ impl Cuts {
                 column: None,
             },
             value: None,
-            message: message.clone(),
+            message: format!(
+                "{message}. Put that value in quotes (or remove its line breaks) and convert again"
+            ),
         };
-        Some(Cut {
-            first_key: before.key,
-            first: problem(before.line),
-            second: problem(row.line),
-        })
+        let next = |this: Part| {
+            if short {
+                State::Short(this)
+            } else {
+                State::Idle
+            }
+        };
+        let this = Part {
+            line: row.line,
+            values,
+            key: None,
+        };
+        match std::mem::take(&mut self.state) {
+            State::Short(first) if lone || table.cut_in_two(first.values, values) => {
+                let message = if lone {
+                    format!(
+                        "rows {} and {} look like one row cut by a line break in a value that is not quoted: row {0} has {} values where the header has {width} columns, and row {1} holds one value only",
+                        first.line, row.line, first.values
+                    )
+                } else {
+                    format!(
+                        "rows {} and {} look like one row cut in two by a line break in a value that is not quoted: they have {} and {values} values where the header has {width} columns (the value cut in two counted twice)",
+                        first.line, row.line, first.values
+                    )
+                };
+                let cut = Cut {
+                    first: Some((first.key.clone(), problem(first.line, &message))),
+                    this: problem(row.line, &message),
+                };
+                if lone {
+                    self.state = State::Cut(first);
+                }
+                Some(cut)
+            }
+            State::Cut(first) if lone || first.values + values == width + 1 => {
+                let message = format!(
+                    "row {} goes on with row {}, cut by line breaks in a value that is not quoted: {}",
+                    row.line,
+                    first.line,
+                    if lone {
+                        "it holds one value only".to_string()
+                    } else {
+                        format!(
+                            "its {values} values and row {}'s {} add up to one more than the header's {width} columns (the value cut counted twice)",
+                            first.line, first.values
+                        )
+                    }
+                );
+                if lone {
+                    self.state = State::Cut(first);
+                }
+                Some(Cut {
+                    first: None,
+                    this: problem(row.line, &message),
+                })
+            }
+            _ => {
+                self.state = next(this);
+                None
+            }
+        }
     }
 
-    /// Notes the loan of the row just checked, when it was short.
+    /// Notes the loan of the row just checked, when it may be a cut row's first part.
     #[inline]
     pub(super) fn keyed(&mut self, key: &str) {
-        if let Some(short) = &mut self.short {
-            short.key = Some(key.to_string());
+        if let State::Short(part) = &mut self.state {
+            part.key = Some(key.to_string());
         }
     }
 }

@@ -66,23 +66,33 @@ pub struct Sheet {
     /// Row numbers of the data rows with values past the header's last column
     /// ([`Table::values_past_header`]), whose loans `convert` fails.
     pub past_header: Vec<usize>,
-    /// Pairs of data rows (their row numbers) that look like one row cut in two by a
-    /// line break in a value that is not quoted ([`cut_rows`]).
-    pub cut: Vec<(usize, usize)>,
+    /// Groups of data rows (their row numbers) that look like one row cut by line
+    /// breaks in a value that is not quoted ([`cut_rows`]).
+    pub cut: Vec<Vec<usize>>,
     pub columns: Vec<Profile>,
 }
 
-/// Consecutive rows that look like one row cut in two ([`Table::cut_in_two`]).
-fn cut_rows(table: &Table, rows: &[Row]) -> Vec<(usize, usize)> {
-    rows.windows(2)
-        .filter(|pair| {
-            table.cut_in_two(
-                (pair[0].line, pair[0].cells.len()),
-                (pair[1].line, pair[1].cells.len()),
-            )
-        })
-        .map(|pair| (pair[0].line, pair[1].line))
-        .collect()
+/// The rows that look like one row cut by line breaks in a value that is not quoted, as
+/// `convert` finds them ([`crate::group::Cuts`]): each cut row's parts, in order.
+fn cut_rows(table: &Table, rows: &[Row]) -> Vec<Vec<usize>> {
+    let mut cuts = crate::group::Cuts::default();
+    let mut found: Vec<Vec<usize>> = Vec::new();
+    for row in rows {
+        let Some(cut) = cuts.check(table, row) else {
+            continue;
+        };
+        match (cut.first, found.last_mut()) {
+            (None, Some(parts)) => parts.push(cut.this.origin.row),
+            (first, _) => found.push(
+                first
+                    .map(|(_, p)| p.origin.row)
+                    .into_iter()
+                    .chain([cut.this.origin.row])
+                    .collect(),
+            ),
+        }
+    }
+    found
 }
 
 impl Sheet {
@@ -143,10 +153,10 @@ pub struct SheetReport {
     /// the delimiter in it, not quoted? `convert` fails their loans.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rows_past_header: Vec<usize>,
-    /// Pairs of consecutive rows that look like one row cut by a line break in a value
+    /// Groups of consecutive rows that look like one row cut by line breaks in a value
     /// that is not quoted (text files).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rows_cut: Vec<(usize, usize)>,
+    pub rows_cut: Vec<Vec<usize>>,
     pub columns: Vec<ColumnReport>,
 }
 

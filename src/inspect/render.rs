@@ -180,11 +180,18 @@ fn sheet_section(out: &mut String, f: &FileReport, s: &SheetReport) {
             "    ",
         );
     }
-    for (a, b) in &s.rows_cut {
+    for parts in &s.rows_cut {
+        let rows: Vec<String> = parts.iter().map(ToString::to_string).collect();
+        let which = match rows.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("rows {} and {last}", rest.join(", "))
+            }
+            _ => format!("row {}", rows.join("")),
+        };
         push_wrapped(
             out,
             &format!(
-                "rows {a} and {b} look like one row cut by a line break in a value that is not quoted: both are short, and together they hold one value more than the header has columns; quote the value or remove the line break"
+                "{which} look like one row cut by a line break in a value that is not quoted: quote the value or remove its line breaks (convert fails these rows' loans)"
             ),
             "  ",
             "    ",

@@ -331,20 +331,15 @@ impl Table {
         (!extra.iter().all(Cell::is_blank)).then_some(extra)
     }
 
-    /// Whether a text file's row with `values` values on `line` and the row before it
-    /// look like one row cut in two by a line break in a value that is not quoted: both
-    /// have fewer values than the header has columns, and together they hold one more
-    /// than it has (the value cut in two counted twice). An export that leaves out empty
-    /// trailing values makes short rows too, but two in a row adding up to exactly that
-    /// only by chance.
-    pub fn cut_in_two(&self, before: (usize, usize), (line, values): (usize, usize)) -> bool {
+    /// Whether a text file's row with `values` values and the data row before it (with
+    /// `before` values; blank lines between them aside) look like one row cut in two by a
+    /// line break in a value that is not quoted: both have fewer values than the header
+    /// has columns, and together they hold one more than it has (the value cut in two
+    /// counted twice). An export that leaves out empty trailing values makes short rows
+    /// too, but two in a row adding up to exactly that only by chance.
+    pub fn cut_in_two(&self, before: usize, values: usize) -> bool {
         let width = self.headers.len();
-        let (before_line, before_values) = before;
-        self.delimiter.is_some()
-            && before_values < width
-            && values < width
-            && before_values + values == width + 1
-            && line == before_line + 1
+        self.delimiter.is_some() && before < width && values < width && before + values == width + 1
     }
 
     pub fn origin(&self, row: &Row, column: Option<usize>) -> Origin {
