@@ -568,3 +568,39 @@ fn values_past_the_header_of_a_loans_or_schedule_file_fail_their_loan() {
         vec!["000245.json", "000251.json", "000288.json", "000294.json"]
     );
 }
+
+/// A quote left open in a loan use runs it over every row after it (the flat sample has
+/// no other quote): the file is refused with the line and the first row taken in, not
+/// read as 3 rows with the other 72 lost without a word (each line after it holds a row).
+#[test]
+fn a_quote_left_open_is_refused_not_read_as_one_long_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("samples/flat/echeancier.csv").unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut cells: Vec<String> = lines[3].split(';').map(str::to_string).collect();
+    cells[8].insert(0, '"');
+    lines[3] = cells.join(";");
+    let input = dir.path().join("echeancier.csv");
+    std::fs::write(&input, lines.join("\r\n")).unwrap();
+    let out = dir.path().join("out");
+    let run = kiva(&[
+        "convert",
+        &arg(&input),
+        "-t",
+        "templates/flat.toml",
+        "-o",
+        &arg(&out),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let first: String = lines[4].chars().take(60).collect();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "kiva-drafts: error: {}: line 4: a value that starts on this line runs over {} line(s) that look like rows of this file (the first: '{first}...'): is a quote (\") left open? Close or remove it and convert again\n",
+            input.display(),
+            lines.len() - 4
+        )
+    );
+    assert!(!out.exists(), "nothing is written");
+}

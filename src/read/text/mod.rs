@@ -111,6 +111,7 @@ pub fn parse(text: &str, delimiter: u8) -> Result<Vec<Row>, String> {
         .delimiter(delimiter)
         .from_reader(bytes);
     let mut rows = Vec::new();
+    let mut widest = 0;
     let mut record = csv::StringRecord::new();
     let (mut counted, mut line) = (0usize, 1usize);
     let mut line_at = |offset: u64| {
@@ -138,6 +139,12 @@ pub fn parse(text: &str, delimiter: u8) -> Result<Vec<Row>, String> {
                 if reader.position().byte() - start > MAX_RECORD {
                     return Err(refused_long(line));
                 }
+                if let Some(refused) =
+                    refused_swallowed(record.as_byte_record(), delimiter, widest, line)
+                {
+                    return Err(refused);
+                }
+                widest = widest.max(record.len());
                 let cells = record
                     .iter()
                     .map(|f| {

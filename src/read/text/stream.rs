@@ -28,6 +28,36 @@ pub(super) fn refused_long(line: usize) -> String {
     )
 }
 
+/// Why a record is refused when one of its values holds lines that look like whole
+/// rows of the file (as many values as the widest record before it, `widest`): a quote
+/// (`"`) left open runs the value on over the rows after it, to the next quote or to
+/// the end of the file, and those rows would be lost without a word. `None` for any
+/// other record (a multi-line loan use in quotes holds no such lines).
+pub(super) fn refused_swallowed(
+    record: &csv::ByteRecord,
+    delimiter: u8,
+    widest: usize,
+    line: usize,
+) -> Option<String> {
+    if widest < 3 || memchr::memchr2(b'\n', b'\r', record.as_slice()).is_none() {
+        return None;
+    }
+    record.iter().find_map(|field| {
+        let rows: Vec<&[u8]> = field
+            .split(|&b| b == b'\n' || b == b'\r')
+            .skip(1)
+            .filter(|l| memchr::memchr_iter(delimiter, l).count() + 1 >= widest)
+            .collect();
+        let first = String::from_utf8_lossy(rows.first()?);
+        let shown: String = first.chars().take(60).collect();
+        let more = if shown.len() < first.len() { "..." } else { "" };
+        Some(format!(
+            "line {line}: a value that starts on this line runs over {} line(s) that look like rows of this file (the first: '{shown}{more}'): is a quote (\") left open? Close or remove it and convert again",
+            rows.len()
+        ))
+    })
+}
+
 /// The csv reader's buffer when streaming: large reads, few system calls.
 pub(super) const STREAM_BUFFER: usize = 1 << 18;
 
@@ -168,6 +198,9 @@ enum Source {
 struct Parser {
     reader: csv::Reader<LineEnds<Box<dyn Read + Send>>>,
     file: String,
+    delimiter: u8,
+    /// The most values a record read so far had ([`refused_swallowed`]).
+    widest: usize,
 }
 
 /// Records parsed on another thread ([`Records::read_ahead`]), received in batches.
@@ -517,7 +550,12 @@ impl Parser {
             .delimiter(delimiter)
             .buffer_capacity(capacity)
             .from_reader(LineEnds::new(source));
-        Parser { reader, file }
+        Parser {
+            reader,
+            file,
+            delimiter,
+            widest: 0,
+        }
     }
 
     fn error(&self, message: String) -> ReadError {
@@ -535,6 +573,11 @@ impl Parser {
                 if end - offset > MAX_RECORD {
                     return Err(self.error(refused_long(line)));
                 }
+                if let Some(refused) = refused_swallowed(record, self.delimiter, self.widest, line)
+                {
+                    return Err(self.error(refused));
+                }
+                self.widest = self.widest.max(record.len());
                 self.reader.get_mut().record_start = end;
                 Ok(Some(line))
             }

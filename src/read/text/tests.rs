@@ -475,3 +475,43 @@ fn a_stream_whose_first_decoded_bytes_are_a_second_mark_reads_like_the_whole_fil
     assert_eq!(prefix.rows.len(), whole.rows.len());
     assert_eq!(prefix.rows[0].cells, whole.rows[0].cells);
 }
+
+/// A quote left open runs its value over the rows after it: a value holding lines with
+/// as many values as the widest record before it is refused, on the in-memory and the
+/// streamed reading alike; a multi-line value in quotes whose lines are text is not.
+#[test]
+fn a_quote_left_open_over_whole_rows_is_refused_with_its_line() {
+    let good =
+        "id;name;use;amount\n1;Ana;\"seeds;\nand tools\";100\n2;Bea;\"two\n\nparagraphs\";200\n";
+    assert_eq!(parse(good, b';').unwrap().len(), 3);
+    let open = "id;name;use;amount\n1;Ana;seeds;100\n2;Bea;\"tools;200\n3;Caro;goats;300\n4;Dee;hens;400\n";
+    let message = "line 3: a value that starts on this line runs over 2 line(s) that look like rows of this file (the first: '3;Caro;goats;300'): is a quote (\") left open? Close or remove it and convert again";
+    assert_eq!(parse(open, b';').unwrap_err(), message);
+    assert_streams_like_read(good.as_bytes(), &ReadOptions::default());
+    // Streamed, the bad record found in the prefix or in a pass after it.
+    let file = temp_file(open.as_bytes());
+    for stop in [1, 2, 8] {
+        let refused = match read_prefix(file.path(), &ReadOptions::default(), |rows| {
+            rows.len() >= stop
+        }) {
+            Err(e) => e.to_string(),
+            Ok(prefix) => {
+                let mut records = prefix.rest.unwrap().open().unwrap();
+                loop {
+                    match records.next_row() {
+                        Ok(Some(_)) => {}
+                        Ok(None) => panic!("prefix of {stop}: read to the end"),
+                        Err(e) => break e.to_string(),
+                    }
+                }
+            }
+        };
+        assert_eq!(
+            refused,
+            format!("{}: {message}", file.path().display()),
+            "prefix of {stop}"
+        );
+    }
+    // Too few columns to tell a row from text: not checked.
+    assert_eq!(parse("a;b\n\"x\n1;2\n3;4", b';').unwrap().len(), 2);
+}
