@@ -514,6 +514,20 @@ fn amounts_too_large_for_a_loan_fail_their_loan_without_overflow() {
     assert_eq!(drafts(&out).len(), 4);
 }
 
+/// `convert` of a loans and a schedule file with the per-loan template into `out`.
+fn convert_per_loan(loans: &str, schedule: &str, out: &std::path::Path) -> common::Run {
+    kiva(&[
+        "convert",
+        loans,
+        schedule,
+        "-t",
+        "templates/per-loan.toml",
+        "-o",
+        &arg(out),
+        "--quiet",
+    ])
+}
+
 /// A comma inside an unquoted loan use (the loans file) and a note after a schedule
 /// row's last value (the schedule file, joined by loan key): each fails its loan with
 /// what is past the header, instead of a loan use cut at its comma and an activity
@@ -541,16 +555,7 @@ fn values_past_the_header_of_a_loans_or_schedule_file_fail_their_loan() {
     std::fs::write(&schedule_csv, &schedule).unwrap();
     let schedule_line = 1 + schedule[..at].matches('\n').count();
     let out = dir.path().join("out");
-    let run = kiva(&[
-        "convert",
-        &arg(&loans_csv),
-        &arg(&schedule_csv),
-        "-t",
-        "templates/per-loan.toml",
-        "-o",
-        &arg(&out),
-        "--quiet",
-    ]);
+    let run = convert_per_loan(&arg(&loans_csv), &arg(&schedule_csv), &out);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let advice = "Is a value with ',' in it not quoted? Then it was split in two, and the values after it are under the wrong columns: put such values in quotes (or export with another delimiter) and convert again";
     assert_eq!(
@@ -603,4 +608,40 @@ fn a_quote_left_open_is_refused_not_read_as_one_long_value() {
         )
     );
     assert!(!out.exists(), "nothing is written");
+}
+
+/// A quote left open in one loan use, closed by the next row's quoted loan use, takes
+/// that row into this one: the row has values past the header, and the message says a
+/// quote was left open (its value runs over a line break); the loan taken in is not in
+/// the loans file, so its schedule rows are listed as ignored, not lost.
+#[test]
+fn a_quote_left_open_that_takes_in_the_next_row_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let loans = std::fs::read_to_string("samples/per-loan/loans.csv").unwrap();
+    let input = dir.path().join("loans.csv");
+    std::fs::write(
+        &input,
+        loans.replacen("To purchase fertilizer", "\"To purchase fertilizer", 1),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = convert_per_loan(&arg(&input), "samples/per-loan/schedule.csv", &out);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "kiva-drafts: error: loan '000251': {}, row 3: ' cooking oil and canned goods.\",Grocery Store' is past the header's last column ('Activity', column I): the row has 11 values where the header has 9 columns. A value in it runs over a line break: is a quote (\") left open, taking in the row below? Close or remove it and convert again\n",
+            input.display()
+        )
+    );
+    let s = summary(&out);
+    let ignored = s["ignored_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["reason"] == "schedule row for loan '000263', which is not in the loans input"
+        })
+        .count();
+    assert!(ignored > 0, "{:#}", s["ignored_rows"]);
 }

@@ -45,12 +45,24 @@ fn past_header_problem(table: &Table, row: &Row, problems: &mut Vec<Problem>) {
             )
         })
         .unwrap_or_default();
+    // A value over a line break: a quote left open took the row below into this one.
+    let open_quote = row
+        .cells
+        .iter()
+        .any(|cell| matches!(cell, Cell::Text(t) if t.contains(['\n', '\r'])));
+    let why = if open_quote {
+        "A value in it runs over a line break: is a quote (\") left open, taking in the row below? Close or remove it and convert again".to_string()
+    } else {
+        format!(
+            "Is a value with {name} in it not quoted? Then it was split in two, and the values after it are under the wrong columns: put such values in quotes (or export with another delimiter) and convert again"
+        )
+    };
     problems.push(Problem {
         rule: "values-past-header",
         origin: table.origin(row, None),
         value: Some(past.join(&delimiter.to_string())),
         message: format!(
-            "is past the header's last column{last}: the row has {} values where the header has {width} columns. Is a value with {name} in it not quoted? Then it was split in two, and the values after it are under the wrong columns: put such values in quotes (or export with another delimiter) and convert again",
+            "is past the header's last column{last}: the row has {} values where the header has {width} columns. {why}",
             row.cells.len()
         ),
     });
