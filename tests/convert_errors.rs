@@ -645,3 +645,51 @@ fn a_quote_left_open_that_takes_in_the_next_row_is_named() {
         .count();
     assert!(ignored > 0, "{:#}", s["ignored_rows"]);
 }
+
+/// A report exported page by page repeats its header on each page: such a row (in the
+/// loans file or the schedule file) is ignored with its reason, not read as a loan
+/// keyed by the header's name; the drafts are those of the export without it.
+#[test]
+fn the_header_repeated_on_a_new_page_is_ignored_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = |path: &str, at: usize| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let header = lines[0];
+        lines.insert(at, "");
+        lines.insert(at + 1, header);
+        let out = dir
+            .path()
+            .join(std::path::Path::new(path).file_name().unwrap());
+        std::fs::write(&out, lines.join("\n") + "\n").unwrap();
+        arg(&out)
+    };
+    let (loans, schedule) = (
+        page("samples/per-loan/loans.csv", 4),
+        page("samples/per-loan/schedule.csv", 30),
+    );
+    let paged = dir.path().join("paged");
+    let run = convert_per_loan(&loans, &schedule, &paged);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plain = dir.path().join("plain");
+    let run = convert_per_loan(
+        "samples/per-loan/loans.csv",
+        "samples/per-loan/schedule.csv",
+        &plain,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(drafts(&paged), drafts(&plain));
+    let ignored: Vec<(String, u64)> = summary(&paged)["ignored_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reason"] == "the header again (a report's page break?)")
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["row"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ignored, vec![(loans, 6), (schedule, 32)]);
+}

@@ -793,3 +793,30 @@ fn a_row_cut_by_line_breaks_is_named() {
         );
     }
 }
+
+/// The header repeated on a new page of a report is named and left out of the data, so
+/// that the columns keep their types (amounts, dates) as in the export without it.
+#[test]
+fn the_header_repeated_on_a_new_page_is_not_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("samples/flat/echeancier.csv").unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines[0].trim_start_matches('\u{feff}');
+    lines.insert(30, header);
+    let path = dir.path().join("paged.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let path = path.to_str().unwrap();
+    let run = inspect(&[path]);
+    assert!(
+        run.stdout.contains(
+            "  the header again on row 31 (a report's page breaks?): not data, skipped as\n    convert skips it\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let paged = inspect_json(&[path]);
+    let plain = inspect_json(&["samples/flat/echeancier.csv"]);
+    let sheet = |r: &Value| r["files"][0]["sheets"][0].clone();
+    assert_eq!(sheet(&paged)["header_repeated"], serde_json::json!([31]));
+    assert_eq!(sheet(&paged)["columns"], sheet(&plain)["columns"]);
+}

@@ -70,6 +70,9 @@ pub(super) fn key_columns(b: &Bindings) -> Vec<usize> {
 }
 
 /// [`row_key`], reused while the key columns repeat.
+/// Why a row that repeats the header is ignored.
+pub(super) const REPEATED_HEADER: &str = "the header again (a report's page break?)";
+
 pub(super) fn row_key_reused<'k>(
     keys: &'k mut Reuse<RowKey>,
     columns: &[usize],
@@ -94,6 +97,9 @@ pub(super) fn row_key(
     row: &Row,
     problems: &mut Vec<Problem>,
 ) -> RowKey {
+    if table.repeats_header(row) {
+        return RowKey::Ignored(REPEATED_HEADER.into());
+    }
     let group_key = group_key_of(b, template, table, row, problems);
     let loan_key = read_key(&b.loan_key, table, row, problems);
     let from_group_key = group_key.is_some();

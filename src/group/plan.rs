@@ -444,6 +444,13 @@ pub(super) fn join_schedule(
         let row = row.map_err(GroupError::Read)?;
         read += 1;
         let origin = table.origin(row, None);
+        if table.repeats_header(row) {
+            out.ignored.push(IgnoredRow {
+                origin,
+                reason: REPEATED_HEADER.into(),
+            });
+            continue;
+        }
         let value = match key.read(table, row, None) {
             Ok(v) => v.map(|v| v.to_string()),
             Err(p) => {

@@ -66,6 +66,8 @@ pub struct Sheet {
     /// Row numbers of the data rows with values past the header's last column
     /// ([`Table::values_past_header`]), whose loans `convert` fails.
     pub past_header: Vec<usize>,
+    /// Rows that repeat the header ([`Table::repeats_header`]), left out of the data.
+    pub repeated_header: Vec<usize>,
     /// Groups of data rows (their row numbers) that look like one row cut by line
     /// breaks in a value that is not quoted ([`cut_rows`]).
     pub cut: Vec<Vec<usize>>,
@@ -153,6 +155,9 @@ pub struct SheetReport {
     /// the delimiter in it, not quoted? `convert` fails their loans.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rows_past_header: Vec<usize>,
+    /// Rows that repeat the header (a report's page breaks), not counted as data.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub header_repeated: Vec<usize>,
     /// Groups of consecutive rows that look like one row cut by line breaks in a value
     /// that is not quoted (text files).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -226,6 +231,7 @@ fn analyse(
         totals: Vec::new(),
         data_lines: Vec::new(),
         past_header: Vec::new(),
+        repeated_header: Vec::new(),
         cut: Vec::new(),
         columns: Vec::new(),
     };
@@ -254,7 +260,13 @@ fn analyse(
             (r.line, cells.join(" | "))
         })
         .collect();
-    let data = &table.rows[..data_end];
+    // The header repeated on a new page of a report is no data row (`convert` ignores it).
+    let (repeated, data): (Vec<Row>, Vec<Row>) = table.rows[..data_end]
+        .iter()
+        .cloned()
+        .partition(|r| table.repeats_header(r));
+    sheet.repeated_header = repeated.iter().map(|r| r.line).collect();
+    let data = data.as_slice();
     sheet.data_lines = data.iter().map(|r| r.line).collect();
     sheet.past_header = data
         .iter()
@@ -389,6 +401,7 @@ pub fn inspect(
                 })
                 .collect(),
             rows_past_header: s.past_header.clone(),
+            header_repeated: s.repeated_header.clone(),
             rows_cut: s.cut.clone(),
             columns: s
                 .columns

@@ -161,6 +161,19 @@ fn sheet_section(out: &mut String, f: &FileReport, s: &SheetReport) {
         "  ",
         "    ",
     );
+    if !s.header_repeated.is_empty() {
+        let rows: Vec<String> = s.header_repeated.iter().map(ToString::to_string).collect();
+        push_wrapped(
+            out,
+            &format!(
+                "the header again on row{} {} (a report's page breaks?): not data, skipped as convert skips it",
+                if rows.len() == 1 { "" } else { "s" },
+                rows.join(", ")
+            ),
+            "  ",
+            "    ",
+        );
+    }
     if !s.rows_past_header.is_empty() {
         let rows = &s.rows_past_header;
         let shown: Vec<String> = rows.iter().take(10).map(ToString::to_string).collect();

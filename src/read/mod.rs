@@ -342,6 +342,27 @@ impl Table {
         self.delimiter.is_some() && before < width && values < width && before + values == width + 1
     }
 
+    /// Whether a data row repeats the header (a one-row header): its cells are the
+    /// header's names, in their columns, for at least half of the named columns, and
+    /// nothing else. Reports exported page by page repeat their header on each page.
+    pub fn repeats_header(&self, row: &Row) -> bool {
+        if self.header_rows != 1 {
+            return false;
+        }
+        let mut same = 0usize;
+        for (i, cell) in row.cells.iter().enumerate() {
+            if cell.is_blank() {
+                continue;
+            }
+            match (cell, self.headers.get(i)) {
+                (Cell::Text(text), Some(name)) if text.trim() == name.trim() => same += 1,
+                _ => return false,
+            }
+        }
+        let named = self.headers.iter().filter(|h| !h.trim().is_empty()).count();
+        same > 0 && same * 2 >= named
+    }
+
     pub fn origin(&self, row: &Row, column: Option<usize>) -> Origin {
         Origin {
             source: self.source,
