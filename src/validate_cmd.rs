@@ -226,11 +226,10 @@ pub fn check(drafts: &[DraftFile], options: &validate::Options) -> Report {
     let checked: Vec<Checked> = drafts
         .iter()
         .map(|d| {
-            crate::crash::caught(|| {
+            guarded(&d.path, || {
                 let (findings, ids) = check_one(d, options);
                 (d.key.clone(), d.path.clone(), findings, ids)
             })
-            .unwrap_or_else(|panic| not_checked(&d.path, &panic))
         })
         .collect();
     assemble(&checked, options)
@@ -240,18 +239,22 @@ pub fn check(drafts: &[DraftFile], options: &validate::Options) -> Report {
 pub fn check_files(files: &[PathBuf], options: &validate::Options) -> Report {
     let keys = folder_keys(files);
     let checked = par_map(files, READERS, |p| {
-        crate::crash::caught(|| {
+        guarded(p, || {
             let d = read_one(p, &keys);
             let (findings, ids) = check_one(&d, options);
             (d.key, d.path, findings, ids)
         })
-        .unwrap_or_else(|panic| not_checked(p, &panic))
     });
     assemble(&checked, options)
 }
 
-/// A draft file whose reading or checking stopped on an internal error: an error
-/// finding of its own, so that the file is counted and the others are still checked.
+/// Reads or checks the draft file at `path` with `work`; when it stops on an internal
+/// error (a panic), the file gets an error finding of its own, so that it is counted and
+/// the others are still checked.
+fn guarded(path: &Path, work: impl FnOnce() -> Checked) -> Checked {
+    crate::crash::caught(work).unwrap_or_else(|panic| not_checked(path, &panic))
+}
+
 fn not_checked(path: &Path, panic: &str) -> Checked {
     let key = file_key(path);
     let finding = Finding {

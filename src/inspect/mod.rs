@@ -76,7 +76,7 @@ pub struct Sheet {
 
 /// The rows that look like one row cut by line breaks in a value that is not quoted, as
 /// `convert` finds them ([`crate::group::Cuts`]): each cut row's parts, in order.
-fn cut_rows(table: &Table, rows: &[Row]) -> Vec<Vec<usize>> {
+fn cut_rows(table: &Table, rows: &[&Row]) -> Vec<Vec<usize>> {
     let mut cuts = crate::group::Cuts::default();
     let mut found: Vec<Vec<usize>> = Vec::new();
     for row in rows {
@@ -261,19 +261,17 @@ fn analyse(
         })
         .collect();
     // The header repeated on a new page of a report is no data row (`convert` ignores it).
-    let (repeated, data): (Vec<Row>, Vec<Row>) = table.rows[..data_end]
+    let (repeated, data): (Vec<&Row>, Vec<&Row>) = table.rows[..data_end]
         .iter()
-        .cloned()
         .partition(|r| table.repeats_header(r));
     sheet.repeated_header = repeated.iter().map(|r| r.line).collect();
-    let data = data.as_slice();
     sheet.data_lines = data.iter().map(|r| r.line).collect();
     sheet.past_header = data
         .iter()
         .filter(|r| table.values_past_header(r).is_some())
         .map(|r| r.line)
         .collect();
-    sheet.cut = cut_rows(&table, data);
+    sheet.cut = cut_rows(&table, &data);
     sheet.columns = table
         .headers
         .iter()
